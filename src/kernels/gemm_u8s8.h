@@ -1,0 +1,75 @@
+// Contract of the integer GEMM the runtime's ternary layers run on (DESIGN.md §6).
+// Torch-free, no dependencies. The kernels helper owns the implementation; the
+// runtime only uses what is declared here.
+//
+//   C[m, n] = sum_k A[m, k] * B[k, n]        A: u8 activations (row-major, lda),
+//                                            B: s8 weights, |B| <= 64 (see below),
+//                                            C: int32 accumulators.
+//   then the fused epilogue, per element:
+//   y = float(C[m,n]) * scale[n] + bias[n] (+ residual[m,n] * residual_scale) ; relu? ; store
+//
+// Why |B| <= 64: ternary codes are decoded per layer to {-n, 0, +p} with
+// max(p, n) = 64 and p/n ~= Wp/Wn; AVX2's vpmaddubsw adds two u8*s8 products in
+// int16 with saturation, and 2 * 255 * 64 = 32640 stays below 32767, so every
+// ISA computes exactly the same int32 accumulators as the scalar reference.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace ttq::kernels {
+
+enum class Isa : int { scalar = 0, avx2 = 1, avx_vnni = 2, avx512_vnni = 3 };
+
+const char* isa_name(Isa isa);
+// Parses "scalar", "avx2", "avx_vnni", "avx512_vnni"; returns false if unknown.
+bool parse_isa(const char* text, Isa* out);
+// True if this CPU (and OS) can run code of that level.
+bool cpu_supports(Isa isa);
+// Best level this CPU supports, capped by the environment variable TTQ_ISA if set
+// (so one machine can test every level it has). Computed once.
+Isa active_isa();
+
+constexpr int kMaxWeightMagnitude = 64;
+
+// Weights packed once at load time into a kernel's preferred panel order.
+struct PackedB {
+  int K = 0, N = 0;
+  Isa isa = Isa::scalar;          // which kernel layout this is
+  std::vector<int8_t> data;       // panel-ordered, padded; layout private to the kernel
+  std::vector<int32_t> col_bias;  // private per-column helper data (e.g. -128 * column sums for sign tricks)
+};
+
+struct Epilogue {
+  const float* scale = nullptr;   // [N], required
+  const float* bias = nullptr;    // [N] or null
+  const uint8_t* residual_u8 = nullptr;  // [M x ldr] or null; added as residual * residual_scale
+  int ldr = 0;
+  float residual_scale = 0.f;
+  bool relu = false;
+  // Exactly one output:
+  uint8_t* out_u8 = nullptr;  // y quantized: clamp(round_half_even(y * out_inv_scale), 0, 255)
+  float out_inv_scale = 1.f;
+  float* out_f32 = nullptr;   // y as float
+  int32_t* out_s32 = nullptr; // raw accumulators C (tests); epilogue math skipped
+  int ldc = 0;                // row stride of whichever output is set
+};
+
+// One entry of the kernel registry. The same registry drives tests and benchmarks.
+struct GemmU8S8Kernel {
+  const char* name;  // e.g. "gemm_u8s8_avx2_4x16"
+  Isa isa;
+  // b_kn: row-major K x N s8 weights with |w| <= kMaxWeightMagnitude.
+  void (*pack)(const int8_t* b_kn, int K, int N, PackedB* out);
+  // Computes rows [0, M) of C for all N columns and applies the epilogue.
+  // The runtime parallelises by calling this on disjoint row ranges (offset A and outputs).
+  void (*run)(int M, const uint8_t* a, int lda, const PackedB& b, const Epilogue& ep);
+};
+
+// All kernels compiled into this binary, scalar reference first.
+const std::vector<GemmU8S8Kernel>& gemm_u8s8_kernels();
+// The fastest kernel whose ISA is <= active_isa().
+const GemmU8S8Kernel& best_gemm_u8s8();
+
+}  // namespace ttq::kernels
