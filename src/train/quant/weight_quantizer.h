@@ -18,6 +18,9 @@ class WeightQuantizerImpl : public torch::nn::Module {
   virtual std::string kind() const = 0;
   // Statistics for logs and metrics: sparsity, scales, ...
   virtual nlohmann::json stats(const torch::Tensor& latent) { return nlohmann::json::object(); }
+  // Called by the trainer after every optimizer step, outside autograd: keeps the
+  // quantizer's own parameters valid (TTQ clamps wp, wn to stay positive).
+  virtual void constrain() {}
 };
 
 }  // namespace ttq::train
