@@ -1,0 +1,47 @@
+// fp32 GEMM for the layers that stay fp32 (first conv, last FC; DESIGN.md §6).
+//   C[m, n] = sum_k A[m, k] * B[k, n]      A: f32 row-major (lda), B: packed from K x N f32
+//   y = C * scale[n] (scale may be null = 1) + bias[n] (bias may be null) ; relu? ; store
+// Output either f32, or u8 = clamp(round_half_even(y * out_inv_scale), 0, 255) so the
+// first conv can feed the u8 activations of the ternary layers directly.
+// SIMD kernels use FMA and so differ from the scalar reference by rounding only
+// (compare with a tolerance; u8 outputs may differ by 1 at a rounding boundary).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "kernels/gemm_u8s8.h"  // Isa, isa_name, active_isa, cpu_supports
+
+namespace ttq::kernels {
+
+struct PackedBF32 {
+  int K = 0, N = 0;
+  Isa isa = Isa::scalar;
+  std::vector<float> data;  // layout private to the kernel (panels for SIMD)
+};
+
+struct EpilogueF32 {
+  const float* scale = nullptr;  // [N] or null (= 1)
+  const float* bias = nullptr;   // [N] or null
+  bool relu = false;
+  // Exactly one output:
+  float* out_f32 = nullptr;
+  uint8_t* out_u8 = nullptr;
+  float out_inv_scale = 1.f;
+  int ldc = 0;
+};
+
+struct GemmF32Kernel {
+  const char* name;
+  Isa isa;
+  void (*pack)(const float* b_kn, int K, int N, PackedBF32* out);
+  // Rows [0, M) of C, all N columns; parallelise over disjoint row ranges.
+  void (*run)(int M, const float* a, int lda, const PackedBF32& b, const EpilogueF32& ep);
+};
+
+// All fp32 kernels compiled in, scalar reference first.
+const std::vector<GemmF32Kernel>& gemm_f32_kernels();
+// The fastest one whose ISA is <= active_isa().
+const GemmF32Kernel& best_gemm_f32();
+
+}  // namespace ttq::kernels

@@ -1,0 +1,36 @@
+// Internal: fp32 GEMM entry points and the shared epilogue element.
+// SIMD packed layout: panels of 16 columns (zero padded); inside a panel, row k's 16
+// values are contiguous: offset of B[k, n] = (p * K + k) * 16 + n % 16, p = n / 16.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+
+#include "kernels/gemm_f32.h"
+
+namespace ttq::kernels {
+namespace detail {
+constexpr int kF32Panel = 16;
+void pack_f32_ref(const float* b_kn, int K, int N, PackedBF32* out);
+void run_f32_ref(int M, const float* a, int lda, const PackedBF32& b, const EpilogueF32& ep);
+void pack_f32_panels16(const float* b_kn, int K, int N, PackedBF32* out);
+void run_f32_avx2(int M, const float* a, int lda, const PackedBF32& b, const EpilogueF32& ep);
+}  // namespace detail
+
+namespace {  // internal linkage: included by files built with different ISA flags
+inline void epilogue_f32_element(const EpilogueF32& ep, int row, int col, float c) {
+  float y = ep.scale != nullptr ? c * ep.scale[col] : c;
+  if (ep.bias != nullptr) y = y + ep.bias[col];
+  if (ep.relu) y = y > 0.f ? y : 0.f;
+  const std::ptrdiff_t at = static_cast<std::ptrdiff_t>(row) * ep.ldc + col;
+  if (ep.out_f32 != nullptr) {
+    ep.out_f32[at] = y;
+    return;
+  }
+  float t = y * ep.out_inv_scale;
+  t = t > 0.f ? t : 0.f;
+  t = t < 255.f ? t : 255.f;
+  ep.out_u8[at] = static_cast<uint8_t>(static_cast<int>(std::nearbyint(t)));
+}
+}  // namespace
+}  // namespace ttq::kernels

@@ -1,0 +1,138 @@
+// AVX-512 VNNI u8 x s8 GEMM: EVEX vpdpbusd on zmm, 16 int32 columns per vector.
+// Built with -mavx512f -mavx512bw -mavx512vl -mavx512vnni -mavx2 -mfma.
+// Tile: MR rows x NV panels of 16 columns, up to 24 of the 32 zmm registers as accumulators.
+#include <immintrin.h>
+
+#include <cassert>
+#include <cstring>
+
+#include "kernels/epilogue_scalar.h"
+#include "kernels/gemm_u8s8_impl.h"
+
+namespace ttq::kernels {
+namespace {
+
+inline int32_t load_a4(const uint8_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+inline int32_t load_a_tail(const uint8_t* p, int bytes) {
+  uint8_t tmp[4] = {0, 0, 0, 0};
+  for (int i = 0; i < bytes; ++i) tmp[i] = p[i];
+  return load_a4(tmp);
+}
+
+// Epilogue of 16 consecutive columns; same float operations as epilogue_element.
+inline void epilogue_zmm(const Epilogue& ep, int row, int col, __m512i c) {
+  const std::ptrdiff_t out_at = static_cast<std::ptrdiff_t>(row) * ep.ldc + col;
+  if (ep.out_s32 != nullptr) {
+    _mm512_storeu_si512(ep.out_s32 + out_at, c);
+    return;
+  }
+  __m512 y = _mm512_mul_ps(_mm512_cvtepi32_ps(c), _mm512_loadu_ps(ep.scale + col));
+  if (ep.bias != nullptr) y = _mm512_add_ps(y, _mm512_loadu_ps(ep.bias + col));
+  if (ep.residual_u8 != nullptr) {
+    const __m128i r8 = _mm_loadu_si128(
+        reinterpret_cast<const __m128i*>(ep.residual_u8 + static_cast<std::ptrdiff_t>(row) * ep.ldr + col));
+    const __m512 r = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(r8));
+    y = _mm512_add_ps(y, _mm512_mul_ps(r, _mm512_set1_ps(ep.residual_scale)));
+  }
+  const __m512 zero = _mm512_setzero_ps();
+  if (ep.relu) y = _mm512_max_ps(y, zero);
+  if (ep.out_f32 != nullptr) {
+    _mm512_storeu_ps(ep.out_f32 + out_at, y);
+    return;
+  }
+  __m512 t = _mm512_mul_ps(y, _mm512_set1_ps(ep.out_inv_scale));
+  t = _mm512_min_ps(_mm512_max_ps(t, zero), _mm512_set1_ps(255.f));
+  const __m512i q = _mm512_cvtps_epi32(t);  // MXCSR default: round half to even
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(ep.out_u8 + out_at), _mm512_cvtepi32_epi8(q));
+}
+
+template <int MR, int NV>
+void zmm_tile(int m0, int n0, const uint8_t* a, int lda, const PackedB& b, const Epilogue& ep) {
+  constexpr int W = detail::kZmmPanel;
+  const int K = b.K, N = b.N, k4 = (K + 3) / 4, k_full = K / 4, k_rest = K % 4;
+  const std::ptrdiff_t panel_bytes = static_cast<std::ptrdiff_t>(k4) * W * 4;
+  const int8_t* bp = b.data.data() + (n0 / W) * panel_bytes;
+  const uint8_t* ap[MR];
+  for (int m = 0; m < MR; ++m) ap[m] = a + static_cast<std::ptrdiff_t>(m0 + m) * lda;
+
+  __m512i acc[MR][NV];
+#pragma GCC unroll 16
+  for (int m = 0; m < MR; ++m)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[m][v] = _mm512_setzero_si512();
+
+  for (int g = 0; g < k_full; ++g) {
+    __m512i bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) bv[v] = _mm512_loadu_si512(bp + v * panel_bytes + g * W * 4);
+#pragma GCC unroll 16
+    for (int m = 0; m < MR; ++m) {
+      const __m512i av = _mm512_set1_epi32(load_a4(ap[m] + 4 * g));
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[m][v] = _mm512_dpbusd_epi32(acc[m][v], av, bv[v]);
+    }
+  }
+  if (k_rest != 0) {
+    const int g = k_full;
+    __m512i bv[NV];
+    for (int v = 0; v < NV; ++v) bv[v] = _mm512_loadu_si512(bp + v * panel_bytes + g * W * 4);
+    for (int m = 0; m < MR; ++m) {
+      const __m512i av = _mm512_set1_epi32(load_a_tail(ap[m] + 4 * g, k_rest));
+      for (int v = 0; v < NV; ++v) acc[m][v] = _mm512_dpbusd_epi32(acc[m][v], av, bv[v]);
+    }
+  }
+
+  for (int m = 0; m < MR; ++m) {
+    for (int v = 0; v < NV; ++v) {
+      const int col = n0 + v * W;
+      if (col + W <= N) {
+        epilogue_zmm(ep, m0 + m, col, acc[m][v]);
+      } else {
+        alignas(64) int32_t tmp[W];
+        _mm512_store_si512(tmp, acc[m][v]);
+        for (int j = 0; col + j < N; ++j) epilogue_element(ep, m0 + m, col + j, tmp[j]);
+      }
+    }
+  }
+}
+
+template <int MR, int NV>
+void zmm_rows(int rows, int m0, int n0, const uint8_t* a, int lda, const PackedB& b, const Epilogue& ep) {
+  if (rows == MR) {
+    zmm_tile<MR, NV>(m0, n0, a, lda, b, ep);
+  } else if constexpr (MR > 1) {
+    zmm_rows<MR - 1, NV>(rows, m0, n0, a, lda, b, ep);
+  }
+}
+
+template <int MR, int NV>
+void zmm_block(int M, int n0, const uint8_t* a, int lda, const PackedB& b, const Epilogue& ep) {
+  for (int m0 = 0; m0 < M; m0 += MR) {
+    const int rows = M - m0 < MR ? M - m0 : MR;
+    zmm_rows<MR, NV>(rows, m0, n0, a, lda, b, ep);
+  }
+}
+
+}  // namespace
+
+namespace detail {
+void run_u8s8_avx512_vnni(int M, const uint8_t* a, int lda, const PackedB& b, const Epilogue& ep) {
+  assert(b.isa == Isa::avx512_vnni);
+  constexpr int W = kZmmPanel;
+  const int N = b.N;
+  for (int n0 = 0; n0 < N; n0 += 4 * W) {
+    const int panels = (N - n0 + W - 1) / W;
+    switch (panels >= 4 ? 4 : panels) {
+      case 4: zmm_block<6, 4>(M, n0, a, lda, b, ep); break;
+      case 3: zmm_block<8, 3>(M, n0, a, lda, b, ep); break;
+      case 2: zmm_block<12, 2>(M, n0, a, lda, b, ep); break;
+      default: zmm_block<12, 1>(M, n0, a, lda, b, ep); break;
+    }
+  }
+}
+}  // namespace detail
+}  // namespace ttq::kernels

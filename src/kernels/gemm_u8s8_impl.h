@@ -1,0 +1,34 @@
+// Internal to the kernels layer: the per-ISA entry points behind the registry.
+// Packed layout shared by every SIMD kernel (only the panel width differs):
+//   columns are cut into panels of `panel_width` (8 for ymm, 16 for zmm), zero padded;
+//   inside a panel, K is grouped by 4 (zero padded): for group g and column j the four
+//   bytes B[4g..4g+3, j] are contiguous, so one 32-bit lane of a vector holds exactly
+//   what vpdpbusd / vpmaddubsw+vpmaddwd multiply with 4 broadcast bytes of A.
+//   byte offset of B[k, n] = ((p * K4 + k/4) * panel_width + n % panel_width) * 4 + k % 4,
+//   with p = n / panel_width and K4 = ceil(K / 4).
+#pragma once
+
+#include "kernels/gemm_u8s8.h"
+
+namespace ttq::kernels::detail {
+
+// Checks |w| <= kMaxWeightMagnitude (throws ArgumentError) and packs into panels.
+void pack_u8s8_panels(const int8_t* b_kn, int K, int N, int panel_width, Isa isa, PackedB* out);
+// Throws ArgumentError if any |w| > kMaxWeightMagnitude.
+void check_weight_range(const int8_t* b_kn, int K, int N);
+
+void pack_u8s8_ref(const int8_t* b_kn, int K, int N, PackedB* out);
+void run_u8s8_ref(int M, const uint8_t* a, int lda, const PackedB& b, const Epilogue& ep);
+
+void pack_u8s8_ymm(const int8_t* b_kn, int K, int N, PackedB* out);   // panel width 8, isa avx2
+void pack_u8s8_ymm_vnni(const int8_t* b_kn, int K, int N, PackedB* out);  // same layout, isa avx_vnni
+void pack_u8s8_zmm(const int8_t* b_kn, int K, int N, PackedB* out);   // panel width 16
+
+void run_u8s8_avx2(int M, const uint8_t* a, int lda, const PackedB& b, const Epilogue& ep);
+void run_u8s8_avx_vnni(int M, const uint8_t* a, int lda, const PackedB& b, const Epilogue& ep);
+void run_u8s8_avx512_vnni(int M, const uint8_t* a, int lda, const PackedB& b, const Epilogue& ep);
+
+constexpr int kYmmPanel = 8;
+constexpr int kZmmPanel = 16;
+
+}  // namespace ttq::kernels::detail

@@ -1,0 +1,30 @@
+// The u8 x s8 kernel registry: one table drives the runtime, the tests and the benchmarks.
+#include "kernels/gemm_u8s8_impl.h"
+
+namespace ttq::kernels {
+
+const std::vector<GemmU8S8Kernel>& gemm_u8s8_kernels() {
+  static const std::vector<GemmU8S8Kernel> table = {
+      {"gemm_u8s8_ref", Isa::scalar, detail::pack_u8s8_ref, detail::run_u8s8_ref},
+#ifdef TTQ_KERNELS_X86
+      {"gemm_u8s8_avx2_6x16", Isa::avx2, detail::pack_u8s8_ymm, detail::run_u8s8_avx2},
+      {"gemm_u8s8_avx_vnni_6x16", Isa::avx_vnni, detail::pack_u8s8_ymm_vnni, detail::run_u8s8_avx_vnni},
+      {"gemm_u8s8_avx512_vnni_6x64", Isa::avx512_vnni, detail::pack_u8s8_zmm, detail::run_u8s8_avx512_vnni},
+#endif
+  };
+  return table;
+}
+
+const GemmU8S8Kernel& best_gemm_u8s8() {
+  static const GemmU8S8Kernel* best = [] {
+    const auto& table = gemm_u8s8_kernels();
+    const GemmU8S8Kernel* pick = &table.front();
+    for (const auto& k : table) {
+      if (k.isa <= active_isa() && cpu_supports(k.isa) && k.isa >= pick->isa) pick = &k;
+    }
+    return pick;
+  }();
+  return *best;
+}
+
+}  // namespace ttq::kernels

@@ -1,0 +1,268 @@
+// Every u8 x s8 kernel this CPU supports against the scalar reference: int32
+// accumulators bit for bit, u8 and f32 epilogue outputs identical (bitwise).
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+
+#include "common/error.h"
+#include "gemm_test_util.h"
+#include "kernels/gemm_u8s8.h"
+
+namespace ttq::kernels {
+namespace {
+
+using testing::random_f32;
+using testing::random_s8;
+using testing::random_u8;
+
+const GemmU8S8Kernel& reference() { return gemm_u8s8_kernels().front(); }
+
+std::vector<const GemmU8S8Kernel*> simd_kernels() {
+  std::vector<const GemmU8S8Kernel*> out;
+  for (const auto& k : gemm_u8s8_kernels())
+    if (k.isa != Isa::scalar && cpu_supports(k.isa)) out.push_back(&k);
+  return out;
+}
+
+enum class Out { s32, f32, u8 };
+
+struct Case {
+  int M, N, K;
+  int lda_pad = 0, ldc_pad = 0;
+  Out out = Out::s32;
+  bool bias = false, residual = false, relu = false;
+};
+
+struct Problem {
+  std::vector<uint8_t> a, residual;
+  std::vector<int8_t> b;
+  std::vector<float> scale, bias;
+};
+
+constexpr uint8_t kSentinel = 0xA5;
+
+// Runs `kernel` on the problem; returns the raw output bytes (whole ldc-strided buffer,
+// so writes past column N would show up as changed sentinels).
+std::vector<uint8_t> run(const GemmU8S8Kernel& kernel, const Case& c, const Problem& p) {
+  PackedB packed;
+  kernel.pack(p.b.data(), c.K, c.N, &packed);
+  EXPECT_EQ(packed.isa, kernel.isa);
+  const int ldc = c.N + c.ldc_pad;
+  const size_t elem = c.out == Out::u8 ? 1 : 4;
+  std::vector<uint8_t> out(static_cast<size_t>(c.M) * ldc * elem, kSentinel);
+  Epilogue ep;
+  ep.scale = p.scale.data();
+  ep.bias = c.bias ? p.bias.data() : nullptr;
+  if (c.residual) {
+    ep.residual_u8 = p.residual.data();
+    ep.ldr = c.N + 3;
+    ep.residual_scale = 0.037f;
+  }
+  ep.relu = c.relu;
+  ep.ldc = ldc;
+  if (c.out == Out::s32) ep.out_s32 = reinterpret_cast<int32_t*>(out.data());
+  if (c.out == Out::f32) ep.out_f32 = reinterpret_cast<float*>(out.data());
+  if (c.out == Out::u8) {
+    ep.out_u8 = out.data();
+    ep.out_inv_scale = 1.f / 0.05f;
+  }
+  kernel.run(c.M, p.a.data(), c.K + c.lda_pad, packed, ep);
+  return out;
+}
+
+Problem make_problem(std::mt19937& rng, const Case& c, int magnitude = kMaxWeightMagnitude) {
+  Problem p;
+  p.a = random_u8(rng, static_cast<size_t>(c.M) * (c.K + c.lda_pad));
+  p.b = random_s8(rng, static_cast<size_t>(c.K) * c.N, magnitude);
+  // Scale so that y spans roughly [-10, 10]: u8 outputs cover the whole range and clamp.
+  const float s = 10.f / (128.f * 40.f * static_cast<float>(c.K));
+  p.scale = random_f32(rng, c.N, 0.2f * s, 2.f * s);
+  p.bias = random_f32(rng, c.N, -3.f, 3.f);
+  p.residual = random_u8(rng, static_cast<size_t>(c.M) * (c.N + 3));
+  return p;
+}
+
+std::string describe(const GemmU8S8Kernel& k, const Case& c) {
+  return std::string(k.name) + " M=" + std::to_string(c.M) + " N=" + std::to_string(c.N) +
+         " K=" + std::to_string(c.K) + " out=" + std::to_string(static_cast<int>(c.out)) +
+         " bias=" + std::to_string(c.bias) + " residual=" + std::to_string(c.residual) +
+         " relu=" + std::to_string(c.relu);
+}
+
+void expect_same_as_reference(const Case& c, const Problem& p) {
+  const std::vector<uint8_t> want = run(reference(), c, p);
+  for (const GemmU8S8Kernel* k : simd_kernels()) {
+    const std::vector<uint8_t> got = run(*k, c, p);
+    ASSERT_EQ(got.size(), want.size());
+    if (std::memcmp(got.data(), want.data(), got.size()) != 0) {
+      size_t first = 0;
+      while (got[first] == want[first]) ++first;
+      FAIL() << describe(*k, c) << ": first differing byte " << first << " of " << got.size();
+    }
+  }
+}
+
+TEST(GemmU8S8, RegistryStartsWithTheScalarReference) {
+  ASSERT_FALSE(gemm_u8s8_kernels().empty());
+  EXPECT_EQ(reference().isa, Isa::scalar);
+  EXPECT_LE(static_cast<int>(best_gemm_u8s8().isa), static_cast<int>(active_isa()));
+  EXPECT_TRUE(cpu_supports(best_gemm_u8s8().isa));
+}
+
+TEST(GemmU8S8, ReferenceComputesTheDefinition) {
+  // 2 x 3 = (2 x 5) * (5 x 3), checked by hand-written sums.
+  const uint8_t a[10] = {1, 2, 3, 4, 5, 255, 0, 255, 0, 255};
+  const int8_t b[15] = {1, -1, 64, 2, -2, 64, 3, -3, 64, 4, -4, 64, 5, -5, -64};
+  PackedB packed;
+  reference().pack(b, 5, 3, &packed);
+  int32_t c[6];
+  Epilogue ep;
+  ep.out_s32 = c;
+  ep.ldc = 3;
+  reference().run(2, a, 5, packed, ep);
+  EXPECT_EQ(c[0], 1 + 4 + 9 + 16 + 25);
+  EXPECT_EQ(c[1], -(1 + 4 + 9 + 16 + 25));
+  EXPECT_EQ(c[2], 64 * (1 + 2 + 3 + 4) - 64 * 5);
+  EXPECT_EQ(c[3], 255 * (1 + 3 + 5));
+  EXPECT_EQ(c[5], 255 * (64 + 64 - 64));
+}
+
+TEST(GemmU8S8, EpilogueRoundsHalfToEvenAndClamps) {
+  // C = a (K=1, w=1); y = C * 0.5 - 1 with out scale 1: ties at every odd C.
+  const int M = 1, N = 1, K = 1;
+  const float scale = 0.5f, bias = -1.f;
+  const int8_t w = 1;
+  const struct { uint8_t a; uint8_t want; } cases[] = {
+      {0, 0}, {1, 0}, {3, 0}, {5, 2}, {7, 2}, {9, 4}, {255, 126}};
+  for (const GemmU8S8Kernel& k : gemm_u8s8_kernels()) {
+    if (!cpu_supports(k.isa)) continue;
+    PackedB packed;
+    k.pack(&w, K, N, &packed);
+    for (const auto& t : cases) {
+      uint8_t out = 77;
+      Epilogue ep;
+      ep.scale = &scale;
+      ep.bias = &bias;
+      ep.out_u8 = &out;
+      ep.ldc = 1;
+      k.run(M, &t.a, 1, packed, ep);
+      EXPECT_EQ(out, t.want) << k.name << " a=" << int(t.a);  // -0.5 -> 0, 1.5 -> 2, 2.5 -> 2, 3.5 -> 4
+    }
+    // Clamp at 255 with a large output scale.
+    const uint8_t a = 255;
+    uint8_t out = 0;
+    Epilogue ep;
+    ep.scale = &scale;
+    ep.out_u8 = &out;
+    ep.out_inv_scale = 100.f;
+    ep.ldc = 1;
+    k.run(1, &a, 1, packed, ep);
+    EXPECT_EQ(out, 255) << k.name;
+  }
+}
+
+TEST(GemmU8S8, PackRejectsWeightsBeyondTheInt16SafeRange) {
+  const int8_t b[4] = {0, 64, -65, 1};
+  for (const GemmU8S8Kernel& k : gemm_u8s8_kernels()) {
+    PackedB packed;
+    EXPECT_THROW(k.pack(b, 2, 2, &packed), ArgumentError) << k.name;
+    EXPECT_THROW(k.pack(b, 0, 2, &packed), ShapeError) << k.name;
+  }
+}
+
+TEST(GemmU8S8, RandomShapesWithTailsMatchReferenceBitForBit) {
+  std::mt19937 rng(1234);
+  std::uniform_int_distribution<int> dm(1, 29), dn(1, 83), dk(1, 150), dpad(0, 5);
+  for (int i = 0; i < 150; ++i) {
+    Case c{dm(rng), dn(rng), dk(rng), dpad(rng), dpad(rng)};
+    const Problem p = make_problem(rng, c);
+    for (Out out : {Out::s32, Out::f32, Out::u8}) {
+      c.out = out;
+      c.bias = (i % 2) == 0;
+      c.residual = (i % 3) == 0;
+      c.relu = (i % 4) < 2;
+      expect_same_as_reference(c, p);
+      if (HasFatalFailure()) return;
+    }
+  }
+}
+
+TEST(GemmU8S8, EveryTailCombinationOfSmallShapes) {
+  std::mt19937 rng(99);
+  for (int M : {1, 2, 5, 6, 7, 12, 13})
+    for (int N : {1, 7, 8, 9, 15, 16, 17, 31, 33, 48, 63, 64, 65, 80})
+      for (int K : {1, 2, 3, 4, 5, 7, 8, 67}) {
+        Case c{M, N, K};
+        c.out = (K % 2) ? Out::u8 : Out::s32;
+        c.bias = c.relu = c.residual = (N % 2) == 1;
+        expect_same_as_reference(c, make_problem(rng, c));
+        if (HasFatalFailure()) return;
+      }
+}
+
+TEST(GemmU8S8, ExtremeValuesStayExact) {
+  // a = 255 and |w| = 64 everywhere: the case that would saturate vpmaddubsw if |w| were larger.
+  for (int K : {1, 3, 576, 1151, 4608}) {
+    for (int sign : {1, -1, 0}) {
+      Case c{7, 37, K};
+      Problem p;
+      p.a.assign(static_cast<size_t>(c.M) * c.K, 255);
+      p.b.resize(static_cast<size_t>(c.K) * c.N);
+      for (size_t i = 0; i < p.b.size(); ++i) p.b[i] = static_cast<int8_t>(sign != 0 ? sign * 64 : (i % 2 ? 64 : -64));
+      p.scale.assign(c.N, 1.f / 4096.f);
+      p.bias.assign(c.N, 0.f);
+      expect_same_as_reference(c, p);
+      // And the reference itself is exact: the sum of a row is 255 * w * K when w is constant.
+      if (sign != 0) {
+        const std::vector<uint8_t> raw = run(reference(), c, p);
+        int32_t first;
+        std::memcpy(&first, raw.data(), 4);
+        EXPECT_EQ(first, 255 * 64 * sign * K);
+      }
+      c.out = Out::u8;
+      c.relu = true;
+      expect_same_as_reference(c, p);
+    }
+  }
+}
+
+TEST(GemmU8S8, ResNetShapesMatchReference) {
+  std::mt19937 rng(7);
+  const Case shapes[] = {{784, 16, 144}, {196, 32, 288}, {49, 64, 576}, {64, 256, 2304}};
+  for (Case c : shapes) {
+    const Problem p = make_problem(rng, c);
+    expect_same_as_reference(c, p);
+    c.out = Out::u8;
+    c.bias = c.residual = c.relu = true;
+    expect_same_as_reference(c, p);
+    c.out = Out::f32;
+    expect_same_as_reference(c, p);
+  }
+}
+
+TEST(GemmU8S8, RowRangesComposeLikeTheRuntimeCallsThem) {
+  // The runtime splits M over threads by offsetting A and the outputs.
+  std::mt19937 rng(5);
+  const int M = 37, N = 40, K = 77;
+  const Problem p = make_problem(rng, Case{M, N, K});
+  for (const GemmU8S8Kernel* k : simd_kernels()) {
+    PackedB packed;
+    k->pack(p.b.data(), K, N, &packed);
+    std::vector<int32_t> whole(M * N), parts(M * N);
+    Epilogue ep;
+    ep.scale = p.scale.data();
+    ep.ldc = N;
+    ep.out_s32 = whole.data();
+    k->run(M, p.a.data(), K, packed, ep);
+    for (int m0 : {0, 11, 24}) {
+      const int rows = m0 == 24 ? M - 24 : (m0 == 0 ? 11 : 13);
+      ep.out_s32 = parts.data() + m0 * N;
+      k->run(rows, p.a.data() + m0 * K, K, packed, ep);
+    }
+    EXPECT_EQ(whole, parts) << k->name;
+  }
+}
+
+}  // namespace
+}  // namespace ttq::kernels
