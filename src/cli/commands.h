@@ -1,0 +1,15 @@
+// Each subcommand of `ttq` registers itself on the CLI11 app; its callback runs
+// the command and throws ttq::UserError on bad input (main turns that into exit 2).
+#pragma once
+
+namespace CLI { class App; }
+
+namespace ttq::cli {
+
+void add_train_commands(CLI::App& app);    // train, quantize, eval
+void add_info_command(CLI::App& app);      // info (a zoo model, or a model file)
+void add_export_command(CLI::App& app);    // export
+void add_runtime_commands(CLI::App& app);  // run, bench
+void add_table_command(CLI::App& app);     // table
+
+}  // namespace ttq::cli

@@ -1,0 +1,50 @@
+#include "train/trainer/model_builder.h"
+
+#include "common/error.h"
+#include "train/models/model_zoo.h"
+#include "train/models/network.h"
+#include "train/quant/apply_quantization.h"
+#include "train/quant/ttq_quantizer.h"
+
+namespace ttq::train {
+
+std::shared_ptr<Network> build_network(const TrainConfig& cfg, std::array<int64_t, 3> shape, int num_classes) {
+  ModelOptions o;
+  o.in_channels = shape[0];
+  o.height = shape[1];
+  o.width = shape[2];
+  o.num_classes = num_classes;
+  return make_model(cfg.model, o);
+}
+
+std::vector<std::string> attach_quantization(Network& net, const QuantConfig& q) {
+  if (q.method == "none") return {};
+  QuantSelection sel;
+  sel.quantize_first_conv = q.quantize_first_conv;
+  sel.quantize_last_fc = q.quantize_last_fc;
+  sel.exclude = q.exclude;
+  if (q.method == "ttq") {
+    TTQOptions o;
+    if (q.threshold_mode == "t") {
+      o.threshold.mode = ThresholdMode::t;
+    } else if (q.threshold_mode == "sparsity") {
+      o.threshold.mode = ThresholdMode::sparsity;
+    } else {
+      throw ArgumentError("unknown --threshold-mode '" + q.threshold_mode + "'", "use t or sparsity");
+    }
+    o.threshold.t = q.t;
+    o.threshold.sparsity = q.sparsity;
+    o.init = parse_scale_init(q.init);
+    if (q.wn_grad_sign == "true") {
+      o.wn_grad_sign = WnGradSign::chain_rule;
+    } else if (q.wn_grad_sign == "paper") {
+      o.wn_grad_sign = WnGradSign::paper;
+    } else {
+      throw ArgumentError("unknown --wn-grad '" + q.wn_grad_sign + "'", "use true or paper");
+    }
+    return attach_ttq(net, sel, o);
+  }
+  throw ArgumentError("unknown --quant '" + q.method + "'", "use none or ttq");
+}
+
+}  // namespace ttq::train

@@ -1,0 +1,219 @@
+#include "train/trainer/trainer.h"
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "common/atomic_file.h"
+#include "common/error.h"
+#include "data/batch_loader.h"
+#include "train/models/network.h"
+#include "train/models/quant_layers.h"
+#include "train/quant/apply_quantization.h"
+#include "train/trainer/checkpoint.h"
+#include "train/trainer/data_setup.h"
+#include "train/trainer/evaluate.h"
+#include "train/trainer/lr_schedule.h"
+#include "train/trainer/model_builder.h"
+#include "train/trainer/model_size.h"
+#include "train/trainer/progress.h"
+
+namespace ttq::train {
+namespace {
+
+bool is_scale_param(const std::string& name) { return name.find("quant.") != std::string::npos; }
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainConfig& cfg, Network& net) {
+  std::vector<torch::Tensor> weights, scales;
+  for (const auto& p : net.named_parameters()) (is_scale_param(p.key()) ? scales : weights).push_back(p.value());
+  const double scale_wd = cfg.quant.weight_decay_on_scales ? cfg.weight_decay : 0.0;
+  if (cfg.optimizer == "sgd") {
+    auto opts = torch::optim::SGDOptions(cfg.lr).momentum(cfg.momentum).nesterov(cfg.nesterov).weight_decay(cfg.weight_decay);
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    groups.emplace_back(weights, std::make_unique<torch::optim::SGDOptions>(opts));
+    if (!scales.empty()) {
+      auto s = opts;
+      s.weight_decay(scale_wd);
+      groups.emplace_back(scales, std::make_unique<torch::optim::SGDOptions>(s));
+    }
+    return std::make_unique<torch::optim::SGD>(std::move(groups), opts);
+  }
+  if (cfg.optimizer == "adam") {
+    auto opts = torch::optim::AdamOptions(cfg.lr).weight_decay(cfg.weight_decay);
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    groups.emplace_back(weights, std::make_unique<torch::optim::AdamOptions>(opts));
+    if (!scales.empty()) {
+      auto s = opts;
+      s.weight_decay(scale_wd);
+      groups.emplace_back(scales, std::make_unique<torch::optim::AdamOptions>(s));
+    }
+    return std::make_unique<torch::optim::Adam>(std::move(groups), opts);
+  }
+  throw ArgumentError("unknown --optimizer '" + cfg.optimizer + "'", "use sgd or adam");
+}
+
+void set_lr(torch::optim::Optimizer& opt, double lr) {
+  for (auto& g : opt.param_groups()) g.options().set_lr(lr);
+}
+
+nlohmann::json quantizer_stats(Network& net) {
+  torch::NoGradGuard no_grad;
+  nlohmann::json layers = nlohmann::json::array();
+  for (const auto& l : quantizable_layers(net)) {
+    if (!l.layer->quantizer()) continue;
+    auto s = l.layer->quantizer()->stats(l.layer->weight);
+    s["name"] = l.name;
+    layers.push_back(s);
+  }
+  return layers;
+}
+
+c10::Device pick_device(const std::string& name) {
+  if (name == "cpu") return c10::Device(c10::kCPU);
+  if (name == "cuda") {
+    if (!torch::cuda::is_available()) throw ArgumentError("--device cuda but no CUDA device is available", "use --device cpu");
+    return c10::Device(c10::kCUDA);
+  }
+  throw ArgumentError("unknown --device '" + name + "'", "use cpu or cuda");
+}
+
+void make_dirs(const std::string& dir) {
+  std::string partial;
+  for (size_t i = 0; i <= dir.size(); ++i) {
+    if (i == dir.size() || dir[i] == '/') {
+      if (!partial.empty()) ::mkdir(partial.c_str(), 0755);
+    }
+    if (i < dir.size()) partial += dir[i];
+  }
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    throw FileError("cannot create output directory '" + dir + "'", "check --output-dir");
+  }
+}
+
+}  // namespace
+
+nlohmann::json run_training(const TrainConfig& cfg, const RunOptions& run) {
+  if (run.output_dir.empty()) throw ArgumentError("no --output-dir given");
+  if (cfg.epochs < 1) throw ArgumentError("--epochs must be >= 1");
+  if (cfg.batch_size < 1) throw ArgumentError("--batch-size must be >= 1");
+  make_dirs(run.output_dir);
+  const c10::Device device = pick_device(cfg.device);
+  torch::set_num_threads(cfg.threads > 0 ? cfg.threads : int(std::max(1u, std::thread::hardware_concurrency())));
+
+  const TrainData data = open_train_data(cfg);
+  auto net = build_network(cfg, data.input_shape, data.num_classes);
+
+  CheckpointMeta meta;
+  meta.config = cfg;
+  meta.input_shape = data.input_shape;
+  meta.num_classes = data.num_classes;
+  std::string resume = run.resume_path.empty() ? "" : resolve_checkpoint_path(run.resume_path);
+  if (!resume.empty()) {
+    const CheckpointMeta old = read_checkpoint_meta(resume);
+    if (old.config.model != cfg.model || old.config.quant.method != cfg.quant.method) {
+      throw ArgumentError("checkpoint '" + resume + "' is a " + old.config.model + "/" + old.config.quant.method +
+                          " run, not " + cfg.model + "/" + cfg.quant.method);
+    }
+    meta.epochs_done = old.epochs_done;
+    meta.history = old.history;
+    attach_quantization(*net, cfg.quant);
+    load_checkpoint_model(resume, *net);
+  } else {
+    if (!cfg.init_checkpoint.empty()) {
+      const std::string init = resolve_checkpoint_path(cfg.init_checkpoint);
+      const CheckpointMeta src = read_checkpoint_meta(init);
+      if (src.config.model != cfg.model) {
+        throw ArgumentError("checkpoint '" + init + "' holds a " + src.config.model + ", not a " + cfg.model,
+                            "pass --model " + src.config.model);
+      }
+      if (src.num_classes != data.num_classes || src.input_shape != data.input_shape) {
+        throw ShapeError("checkpoint '" + init + "' was trained on another input shape or class count");
+      }
+      load_checkpoint_model(init, *net);
+    }
+    attach_quantization(*net, cfg.quant);
+  }
+  net->to(device);
+  auto optimizer = make_optimizer(cfg, *net);
+  if (!resume.empty()) load_checkpoint_optimizer(resume, *optimizer);
+
+  data::BatchLoader loader(*data.train, data.train_options);
+  const int64_t steps_per_epoch = int64_t(loader.batches_per_epoch());
+  const std::string checkpoint_path = run.output_dir + "/checkpoint.pt";
+
+  for (int epoch = meta.epochs_done; epoch < cfg.epochs; ++epoch) {
+    net->train();
+    torch::manual_seed(cfg.seed * 1000003ULL + uint64_t(epoch));  // dropout etc.: a function of (seed, epoch)
+    loader.start_epoch(epoch);
+    Progress progress("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(cfg.epochs), steps_per_epoch);
+    data::Batch batch;
+    double loss_sum = 0;
+    int64_t correct = 0, seen = 0, step = 0;
+    while (loader.next(batch)) {
+      set_lr(*optimizer, learning_rate(cfg, epoch, double(step) / double(steps_per_epoch)));
+      auto x = torch::from_blob(batch.images.data(), {batch.n, data.input_shape[0], data.input_shape[1], data.input_shape[2]})
+                   .to(device);
+      auto y = torch::from_blob(batch.labels.data(), {batch.n}, torch::kInt64).to(device);
+      optimizer->zero_grad();
+      auto logits = net->forward(x);
+      auto loss = torch::nn::functional::cross_entropy(logits, y);
+      loss.backward();
+      optimizer->step();
+      constrain_quantizers(*net);
+      ++step;
+      loss_sum += loss.item<double>() * batch.n;
+      correct += logits.argmax(1).eq(y).sum().item<int64_t>();
+      seen += batch.n;
+      if (!run.quiet) progress.update(step, loss_sum / seen, double(correct) / seen, seen);
+    }
+    progress.finish();
+    const double train_seconds = progress.seconds();
+    const EvalResult ev = evaluate(*net, *data.test, data.norm, cfg.batch_size, device, cfg.workers);
+    nlohmann::json entry = {{"epoch", epoch + 1},
+                            {"lr", learning_rate(cfg, epoch, 0.0)},
+                            {"train_loss", seen ? loss_sum / seen : 0.0},
+                            {"train_acc", seen ? double(correct) / seen : 0.0},
+                            {"test_loss", ev.loss},
+                            {"top1", ev.top1},
+                            {"top5", ev.top5},
+                            {"train_seconds", train_seconds},
+                            {"eval_seconds", ev.seconds},
+                            {"images_per_s", train_seconds > 0 ? seen / train_seconds : 0.0}};
+    if (cfg.quantized()) entry["layers"] = quantizer_stats(*net);
+    meta.history.push_back(entry);
+    meta.epochs_done = epoch + 1;
+    net->to(torch::kCPU);  // checkpoints are device-independent
+    save_checkpoint(checkpoint_path, *net, optimizer.get(), meta);
+    net->to(device);
+    write_file_atomically(run.output_dir + "/metrics.jsonl", [&](std::ostream& os) {
+      for (const auto& h : meta.history) os << h.dump() << "\n";
+    });
+    if (!run.quiet) {
+      std::fprintf(stderr, "epoch %d/%d: train loss %.4f acc %.2f%% | test top1 %.2f%% top5 %.2f%% | %.0f img/s\n",
+                   epoch + 1, cfg.epochs, entry["train_loss"].get<double>(), 100 * entry["train_acc"].get<double>(),
+                   100 * ev.top1, 100 * ev.top5, entry["images_per_s"].get<double>());
+    }
+  }
+
+  double seconds = 0;
+  for (const auto& h : meta.history) seconds += h.value("train_seconds", 0.0) + h.value("eval_seconds", 0.0);
+  const SizeReport size = size_report(*net);
+  nlohmann::json summary = {{"model", cfg.model},
+                            {"dataset", cfg.dataset},
+                            {"method", cfg.quantized() ? cfg.quant.method : "fp32"},
+                            {"top1", meta.history.back()["top1"]},
+                            {"top5", meta.history.back()["top5"]},
+                            {"epochs", meta.epochs_done},
+                            {"seconds", seconds},
+                            {"size", size.to_json()},
+                            {"params", size.params},
+                            {"config", cfg.to_json()}};
+  if (cfg.quantized()) summary["sparsity"] = size.sparsity();
+  write_file_atomically(run.output_dir + "/summary.json", [&](std::ostream& os) { os << summary.dump(2) << "\n"; });
+  return summary;
+}
+
+}  // namespace ttq::train
