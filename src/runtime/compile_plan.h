@@ -1,0 +1,22 @@
+// Turns a model file's graph into an execution plan: shapes, BN folding,
+// epilogue fusion (conv -> bn* -> [add] -> [relu]), per-value u8/f32 storage,
+// weight packing, and liveness-based arena offsets.
+#pragma once
+
+#include "format/model_file.h"
+#include "kernels/gemm_u8s8.h"
+#include "runtime/plan.h"
+
+namespace ttq::runtime {
+
+struct CompileOptions {
+  bool fp32_reference = false;
+  const kernels::GemmU8S8Kernel* kernel = nullptr;     // int8 layers (fast path)
+  const kernels::GemmF32Kernel* kernel_f32 = nullptr;  // fp32 layers
+  int gemm_rows = 32;  // rows per GEMM task (fixed: results must not depend on threads)
+};
+
+// Throws FormatError / ShapeError naming the node, tensor or activation at fault.
+Plan compile_plan(const format::ModelFile& file, const CompileOptions& options);
+
+}  // namespace ttq::runtime

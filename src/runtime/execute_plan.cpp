@@ -1,0 +1,371 @@
+#include "runtime/execute_plan.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace ttq::runtime {
+namespace {
+
+// Runs f(task, worker) for every task on the pool, without allocating.
+template <class F>
+void parallel(ThreadPool& pool, int tasks, F& f) {
+  pool.parallel_for(tasks, [](void* ctx, int t, int w) { (*static_cast<F*>(ctx))(t, w); }, &f);
+}
+
+inline uint8_t quantize(float y, float inv_scale) {
+  float t = y * inv_scale;
+  t = t > 0.f ? t : 0.f;
+  t = t < 255.f ? t : 255.f;
+  return static_cast<uint8_t>(static_cast<int>(std::nearbyint(t)));  // round half even
+}
+
+// Read access to a value as float, from its f32 copy if it has one, else u8 * scale.
+struct In {
+  const float* f = nullptr;
+  const uint8_t* q = nullptr;
+  float scale = 0.f;
+  float at(size_t i) const { return f ? f[i] : static_cast<float>(q[i]) * scale; }
+};
+
+// Writes every representation a value keeps.
+struct Out {
+  float* f = nullptr;
+  uint8_t* q = nullptr;
+  float inv_scale = 0.f;
+  void put(size_t i, float y) const {
+    if (f) f[i] = y;
+    if (q) q[i] = quantize(y, inv_scale);
+  }
+};
+
+class Executor {
+ public:
+  Executor(const Plan& plan, ThreadPool& pool, Workspace& ws) : plan_(plan), pool_(pool), ws_(ws), n_(ws.batch) {}
+
+  const float* f32(int v) const { return plan_.values[v].has_f32 ? reinterpret_cast<const float*>(base(plan_.values[v].off_f32)) : nullptr; }
+  const uint8_t* u8(int v) const { return plan_.values[v].has_u8 ? base(plan_.values[v].off_u8) : nullptr; }
+  float* f32_out(int v) const { return const_cast<float*>(f32(v)); }
+  uint8_t* u8_out(int v) const { return const_cast<uint8_t*>(u8(v)); }
+  In in(int v) const {
+    const Value& x = plan_.values[v];
+    return x.has_f32 ? In{f32(v), nullptr, 0.f} : In{nullptr, u8(v), x.scale};
+  }
+  Out out(int v) const {
+    const Value& y = plan_.values[v];
+    return Out{f32_out(v), u8_out(v), y.has_u8 ? 1.f / y.scale : 0.f};
+  }
+
+  void run(const InputSource& src, float* logits) {
+    for (const Step& st : plan_.steps) {
+      switch (st.kind) {
+        case StepKind::input: input(st, src); break;
+        case StepKind::gemm: st.gemm.int8 ? gemm_int8(st) : gemm_f32(st); break;
+        case StepKind::maxpool:
+        case StepKind::avgpool: pool(st); break;
+        case StepKind::global_avgpool: global_avgpool(st); break;
+        case StepKind::concat: concat(st); break;
+        case StepKind::add:
+        case StepKind::relu:
+        case StepKind::affine:
+        case StepKind::copy: elementwise(st); break;
+      }
+    }
+    const Value& o = plan_.values[plan_.output];
+    const float* y = f32(plan_.output);
+    const size_t hw = static_cast<size_t>(o.H) * o.W, per = o.elems();
+    for (int b = 0; b < n_; ++b) {
+      for (size_t p = 0; p < hw; ++p) {
+        for (int c = 0; c < o.C; ++c) logits[b * per + c * hw + p] = y[b * per + p * o.C + c];
+      }
+    }
+  }
+
+ private:
+  uint8_t* base(size_t per_image_offset) const { return ws_.arena + per_image_offset * n_; }
+
+  void input(const Step& st, const InputSource& src) {
+    const Value& v = plan_.values[st.output];
+    const Out o = out(st.output);
+    const size_t hw = static_cast<size_t>(v.H) * v.W, per = v.elems();
+    auto task = [&](int b, int) {
+      for (size_t p = 0; p < hw; ++p) {
+        for (int c = 0; c < v.C; ++c) {
+          const size_t at = b * per + p * v.C + c;
+          float x;
+          if (src.nchw) {
+            x = src.nchw[b * per + c * hw + p];
+          } else {
+            x = (static_cast<float>(src.pixels_nhwc[at]) / 255.f - src.mean[c]) / src.std[c];
+          }
+          o.put(at, x);
+        }
+      }
+    };
+    parallel(pool_, n_, task);
+  }
+
+  // GEMM rows are output pixels. Tasks never straddle two images, so an image's
+  // rows always sit at the same place in a kernel call whatever the batch or thread count.
+  struct Tiles {
+    int per_image_rows, tiles_per_image, tasks, rows;
+    bool global;  // linear layers: one row per image, tile across the batch
+  };
+  Tiles tiles(const GemmLayer& L) const {
+    Tiles t;
+    t.rows = plan_.max_rows;
+    t.per_image_rows = L.out_h * L.out_w;
+    t.global = t.per_image_rows == 1;
+    t.tiles_per_image = (t.per_image_rows + t.rows - 1) / t.rows;
+    t.tasks = t.global ? (n_ + t.rows - 1) / t.rows : n_ * t.tiles_per_image;
+    return t;
+  }
+  // Global row range [m0, m0 + count) and (image, first row in image) of a task.
+  void task_rows(const Tiles& t, int task, int* m0, int* count, int* image, int* r0) const {
+    if (t.global) {
+      *m0 = task * t.rows;
+      *count = std::min(t.rows, n_ - *m0);
+      *image = *m0;
+      *r0 = 0;
+    } else {
+      *image = task / t.tiles_per_image;
+      *r0 = (task % t.tiles_per_image) * t.rows;
+      *count = std::min(t.rows, t.per_image_rows - *r0);
+      *m0 = *image * t.per_image_rows + *r0;
+    }
+  }
+
+  template <class T>
+  static void im2col_rows(const T* in, const GemmLayer& L, int image, int r0, int count, int group, T* out) {
+    const size_t image_elems = static_cast<size_t>(L.in_h) * L.in_w * L.in_c;
+    const T* img = in + image * image_elems + group * L.Cg;
+    for (int r = r0; r < r0 + count; ++r) {
+      const int oy = r / L.out_w, ox = r % L.out_w;
+      T* dst = out + static_cast<size_t>(r - r0) * L.K;
+      for (int ky = 0; ky < L.kh; ++ky) {
+        const int iy = oy * L.sh - L.ph + ky;
+        for (int kx = 0; kx < L.kw; ++kx, dst += L.Cg) {
+          const int ix = ox * L.sw - L.pw + kx;
+          if (iy < 0 || iy >= L.in_h || ix < 0 || ix >= L.in_w) {
+            std::memset(dst, 0, sizeof(T) * L.Cg);
+          } else {
+            std::memcpy(dst, img + (static_cast<size_t>(iy) * L.in_w + ix) * L.in_c, sizeof(T) * L.Cg);
+          }
+        }
+      }
+    }
+  }
+
+  void gemm_int8(const Step& st) {
+    const GemmLayer& L = st.gemm;
+    const Value& y = plan_.values[st.output];
+    const uint8_t* x = u8(st.inputs[0]);
+    const uint8_t* res = L.residual >= 0 ? u8(L.residual) : nullptr;
+    const float res_scale = L.residual >= 0 ? plan_.values[L.residual].scale : 0.f;
+    float* yf = f32_out(st.output);
+    uint8_t* yq = u8_out(st.output);
+    const float inv = y.has_u8 ? 1.f / y.scale : 0.f;
+    const int O = L.out_c;
+    const Tiles t = tiles(L);
+    auto task = [&](int task, int worker) {
+      int m0, count, image, r0;
+      task_rows(t, task, &m0, &count, &image, &r0);
+      for (int g = 0; g < L.groups; ++g) {
+        const uint8_t* a;
+        int lda;
+        if (L.direct) {
+          a = x + static_cast<size_t>(m0) * L.in_c + g * L.Cg;
+          lda = L.in_c;
+        } else {
+          uint8_t* s = ws_.scratch_u8[worker].data();
+          im2col_rows(x, L, image, r0, count, g, s);
+          a = s;
+          lda = L.K;
+        }
+        kernels::Epilogue ep;
+        ep.scale = L.scale.data() + g * L.Og;
+        ep.bias = L.bias.data() + g * L.Og;
+        if (res) {
+          ep.residual_u8 = res + static_cast<size_t>(m0) * O + g * L.Og;
+          ep.ldr = O;
+          ep.residual_scale = res_scale;
+        }
+        ep.relu = L.relu;
+        ep.ldc = O;
+        const size_t at = static_cast<size_t>(m0) * O + g * L.Og;
+        if (yf) {
+          ep.out_f32 = yf + at;
+        } else {
+          ep.out_u8 = yq + at;
+          ep.out_inv_scale = inv;
+        }
+        L.kernel->run(count, a, lda, L.packed[g], ep);
+        if (yf && yq) {  // both kept: requantize the float rows just written
+          for (int r = 0; r < count; ++r) {
+            for (int o = 0; o < L.Og; ++o) yq[at + static_cast<size_t>(r) * O + o] = quantize(yf[at + static_cast<size_t>(r) * O + o], inv);
+          }
+        }
+      }
+    };
+    parallel(pool_, t.tasks, task);
+  }
+
+  void gemm_f32(const Step& st) {
+    const GemmLayer& L = st.gemm;
+    const float* x = f32(st.inputs[0]);
+    const float* res = L.residual >= 0 ? f32(L.residual) : nullptr;
+    const Out y = out(st.output);
+    const int O = L.out_c;
+    // The kernel's epilogue has one output and no residual; otherwise finish here.
+    const bool finish_here = res || (y.f && y.q);
+    const Tiles t = tiles(L);
+    auto task = [&](int task, int worker) {
+      int m0, count, image, r0;
+      task_rows(t, task, &m0, &count, &image, &r0);
+      float* scratch = ws_.scratch_f32[worker].data();
+      float* tmp = scratch + (L.direct ? 0 : static_cast<size_t>(plan_.max_rows) * L.K);
+      for (int g = 0; g < L.groups; ++g) {
+        const float* a;
+        int lda;
+        if (L.direct) {
+          a = x + static_cast<size_t>(m0) * L.in_c + g * L.Cg;
+          lda = L.in_c;
+        } else {
+          im2col_rows(x, L, image, r0, count, g, scratch);
+          a = scratch;
+          lda = L.K;
+        }
+        kernels::EpilogueF32 ep;
+        ep.scale = L.scale.data() + g * L.Og;
+        ep.bias = L.bias.data() + g * L.Og;
+        const size_t at = static_cast<size_t>(m0) * O + g * L.Og;
+        if (finish_here) {
+          ep.out_f32 = tmp;
+          ep.ldc = L.Og;
+        } else {
+          ep.relu = L.relu;
+          ep.ldc = O;
+          if (y.f) {
+            ep.out_f32 = y.f + at;
+          } else {
+            ep.out_u8 = y.q + at;
+            ep.out_inv_scale = y.inv_scale;
+          }
+        }
+        L.kernel_f32->run(count, a, lda, L.packed_f32[g], ep);
+        if (finish_here) {
+          for (int r = 0; r < count; ++r) {
+            for (int o = 0; o < L.Og; ++o) {
+              const size_t i = at + static_cast<size_t>(r) * O + o;
+              float v = tmp[static_cast<size_t>(r) * L.Og + o];
+              if (res) v = v + res[i];
+              if (L.relu) v = v > 0.f ? v : 0.f;
+              y.put(i, v);
+            }
+          }
+        }
+      }
+    };
+    parallel(pool_, t.tasks, task);
+  }
+
+  void pool(const Step& st) {
+    const Value& xv = plan_.values[st.inputs[0]];
+    const Value& yv = plan_.values[st.output];
+    const In x = in(st.inputs[0]);
+    const Out y = out(st.output);
+    const bool is_max = st.kind == StepKind::maxpool;
+    const int C = xv.C;
+    const float inv_area = 1.f / static_cast<float>(st.kh * st.kw);
+    auto task = [&](int b, int) {
+      for (int oy = 0; oy < yv.H; ++oy) {
+        for (int ox = 0; ox < yv.W; ++ox) {
+          const size_t o_at = ((static_cast<size_t>(b) * yv.H + oy) * yv.W + ox) * C;
+          for (int c = 0; c < C; ++c) {
+            float acc = is_max ? -INFINITY : 0.f;
+            for (int ky = 0; ky < st.kh; ++ky) {
+              const int iy = oy * st.sh - st.ph + ky;
+              if (iy < 0 || iy >= xv.H) continue;
+              for (int kx = 0; kx < st.kw; ++kx) {
+                const int ix = ox * st.sw - st.pw + kx;
+                if (ix < 0 || ix >= xv.W) continue;
+                const float v = x.at(((static_cast<size_t>(b) * xv.H + iy) * xv.W + ix) * C + c);
+                acc = is_max ? std::max(acc, v) : acc + v;
+              }
+            }
+            y.put(o_at + c, is_max ? acc : acc * inv_area);  // avg counts padding (count_include_pad)
+          }
+        }
+      }
+    };
+    parallel(pool_, n_, task);
+  }
+
+  void global_avgpool(const Step& st) {
+    const Value& xv = plan_.values[st.inputs[0]];
+    const In x = in(st.inputs[0]);
+    const Out y = out(st.output);
+    const size_t hw = static_cast<size_t>(xv.H) * xv.W;
+    auto task = [&](int b, int) {
+      for (int c = 0; c < xv.C; ++c) {
+        float acc = 0.f;
+        for (size_t p = 0; p < hw; ++p) acc += x.at((b * hw + p) * xv.C + c);
+        y.put(static_cast<size_t>(b) * xv.C + c, acc / static_cast<float>(hw));
+      }
+    };
+    parallel(pool_, n_, task);
+  }
+
+  void concat(const Step& st) {
+    const Value& yv = plan_.values[st.output];
+    const Out y = out(st.output);
+    const size_t pixels = static_cast<size_t>(yv.H) * yv.W;
+    auto task = [&](int b, int) {
+      int c0 = 0;
+      for (int v : st.inputs) {
+        const In x = in(v);
+        const int C = plan_.values[v].C;
+        for (size_t p = 0; p < pixels; ++p) {
+          for (int c = 0; c < C; ++c) y.put((b * pixels + p) * yv.C + c0 + c, x.at((b * pixels + p) * C + c));
+        }
+        c0 += C;
+      }
+    };
+    parallel(pool_, n_, task);
+  }
+
+  void elementwise(const Step& st) {
+    const Value& yv = plan_.values[st.output];
+    const In a = in(st.inputs[0]);
+    const In b = st.kind == StepKind::add ? in(st.inputs[1]) : In{};
+    const Out y = out(st.output);
+    const size_t per = yv.elems();
+    const int C = yv.C;
+    auto task = [&](int image, int) {
+      for (size_t i = image * per; i < (image + 1) * per; ++i) {
+        float v = a.at(i);
+        switch (st.kind) {
+          case StepKind::add: v = v + b.at(i); break;
+          case StepKind::relu: v = v > 0.f ? v : 0.f; break;
+          case StepKind::affine: v = v * st.ch_scale[i % C] + st.ch_bias[i % C]; break;
+          default: break;
+        }
+        y.put(i, v);
+      }
+    };
+    parallel(pool_, n_, task);
+  }
+
+  const Plan& plan_;
+  ThreadPool& pool_;
+  Workspace& ws_;
+  const int n_;
+};
+
+}  // namespace
+
+void execute_plan(const Plan& plan, ThreadPool& pool, Workspace& ws, const InputSource& input, float* logits) {
+  Executor(plan, pool, ws).run(input, logits);
+}
+
+}  // namespace ttq::runtime

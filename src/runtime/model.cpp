@@ -1,0 +1,147 @@
+#include <algorithm>
+#include <sstream>
+
+#include "common/error.h"
+#include "runtime/model_impl.h"
+
+namespace ttq {
+
+namespace {
+
+void check_batch(int batch, const void* input) {
+  if (batch < 1) throw ArgumentError("batch must be >= 1, got " + std::to_string(batch), "pass the number of images in the input");
+  if (input == nullptr) throw ArgumentError("input pointer is null", "pass batch * C * H * W values");
+}
+
+}  // namespace
+
+void Model::Impl::run(const runtime::InputSource& src, int batch, float* logits) {
+  std::lock_guard<std::mutex> lock(run_mutex);
+  const size_t need = plan.arena_bytes_per_image * static_cast<size_t>(batch) + 64;
+  if (need > arena_capacity) {
+    arena_storage.reset(new uint8_t[need]);
+    arena_capacity = need;
+    ++arena_growths;
+  }
+  const uintptr_t p = reinterpret_cast<uintptr_t>(arena_storage.get());
+  ws.arena = reinterpret_cast<uint8_t*>((p + 63) / 64 * 64);
+  ws.batch = batch;
+  runtime::execute_plan(plan, *pool, ws, src, logits);
+}
+
+Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Model::Model(Model&&) noexcept = default;
+Model& Model::operator=(Model&&) noexcept = default;
+Model::~Model() = default;
+
+Model Model::from_model_file(const format::ModelFile& file, const Options& options) {
+  return runtime::make_model(file, options, kernels::best_gemm_u8s8(), kernels::best_gemm_f32());
+}
+
+Model runtime::make_model(const format::ModelFile& file, const Options& options, const kernels::GemmU8S8Kernel& kernel,
+                          const kernels::GemmF32Kernel& kernel_f32) {
+  if (options.threads < 1 || options.threads > 1024) {
+    throw ArgumentError("threads must be between 1 and 1024, got " + std::to_string(options.threads), "use --threads N with N >= 1");
+  }
+  auto impl = std::make_unique<Model::Impl>();
+  impl->options = options;
+  runtime::CompileOptions co;
+  co.fp32_reference = options.precision == Precision::fp32_reference;
+  co.kernel = &kernel;
+  co.kernel_f32 = &kernel_f32;
+  impl->plan = runtime::compile_plan(file, co);
+  impl->kernel_names = std::string(kernel.name) + ", " + kernel_f32.name;
+  const auto& shape = file.graph.input_shape;
+  impl->input_shape = {static_cast<int>(shape[0]), static_cast<int>(shape[1]), static_cast<int>(shape[2])};
+  impl->num_classes = static_cast<int>(impl->plan.values[impl->plan.output].elems());
+  impl->mean = file.input_mean;
+  impl->std = file.input_std;
+  if (impl->mean.empty()) impl->mean.assign(shape[0], 0.f);
+  if (impl->std.empty()) impl->std.assign(shape[0], 1.f);
+  if (static_cast<int64_t>(impl->mean.size()) != shape[0] || static_cast<int64_t>(impl->std.size()) != shape[0]) {
+    throw FormatError("input mean/std have " + std::to_string(impl->mean.size()) + "/" + std::to_string(impl->std.size()) +
+                          " values but the input has " + std::to_string(shape[0]) + " channels",
+                      "re-export the model with one mean and std per input channel");
+  }
+  for (float s : impl->std) {
+    if (!(s > 0.f)) throw FormatError("input std must be > 0", "re-export the model with valid normalization");
+  }
+  impl->pool = std::make_unique<runtime::ThreadPool>(options.threads);
+  impl->ws.scratch_u8.assign(options.threads, std::vector<uint8_t>(impl->plan.scratch_u8));
+  impl->ws.scratch_f32.assign(options.threads, std::vector<float>(impl->plan.scratch_f32));
+  return Model(std::move(impl));
+}
+
+void Model::run(const float* input_nchw, int batch, float* logits) {
+  check_batch(batch, input_nchw);
+  if (logits == nullptr) throw ArgumentError("logits pointer is null", "pass room for batch * num_classes() floats");
+  runtime::InputSource src;
+  src.nchw = input_nchw;
+  impl_->run(src, batch, logits);
+}
+
+std::vector<float> Model::run(const float* input_nchw, int batch) {
+  check_batch(batch, input_nchw);
+  std::vector<float> logits(static_cast<size_t>(batch) * impl_->num_classes);
+  run(input_nchw, batch, logits.data());
+  return logits;
+}
+
+std::vector<float> Model::run(const std::vector<float>& input_nchw, int batch) {
+  check_batch(batch, input_nchw.data() ? input_nchw.data() : reinterpret_cast<const float*>(this));
+  const auto& s = impl_->input_shape;
+  const size_t want = static_cast<size_t>(batch) * s[0] * s[1] * s[2];
+  if (input_nchw.size() != want) {
+    throw ShapeError("input has " + std::to_string(input_nchw.size()) + " values but batch " + std::to_string(batch) + " x " +
+                         std::to_string(s[0]) + "x" + std::to_string(s[1]) + "x" + std::to_string(s[2]) + " needs " + std::to_string(want),
+                     "resize the images to the model's input shape (NCHW)");
+  }
+  return run(input_nchw.data(), batch);
+}
+
+void Model::run_pixels(const uint8_t* pixels_nhwc, int batch, float* logits) {
+  check_batch(batch, pixels_nhwc);
+  if (logits == nullptr) throw ArgumentError("logits pointer is null", "pass room for batch * num_classes() floats");
+  runtime::InputSource src;
+  src.pixels_nhwc = pixels_nhwc;
+  src.mean = impl_->mean.data();
+  src.std = impl_->std.data();
+  impl_->run(src, batch, logits);
+}
+
+std::vector<float> Model::run_pixels(const uint8_t* pixels_nhwc, int batch) {
+  check_batch(batch, pixels_nhwc);
+  std::vector<float> logits(static_cast<size_t>(batch) * impl_->num_classes);
+  run_pixels(pixels_nhwc, batch, logits.data());
+  return logits;
+}
+
+int Model::predict(const float* input_nchw) {
+  const std::vector<float> logits = run(input_nchw, 1);
+  return static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+}
+
+int Model::num_classes() const { return impl_->num_classes; }
+std::array<int, 3> Model::input_shape() const { return impl_->input_shape; }
+const std::vector<float>& Model::input_mean() const { return impl_->mean; }
+const std::vector<float>& Model::input_std() const { return impl_->std; }
+int Model::threads() const { return impl_->options.threads; }
+Precision Model::precision() const { return impl_->options.precision; }
+int Model::arena_growths() const { return impl_->arena_growths; }
+
+std::string Model::describe() const {
+  const runtime::Plan& p = impl_->plan;
+  std::ostringstream os;
+  os << "precision " << (impl_->options.precision == Precision::fast ? "fast" : "fp32_reference") << ", kernels " << impl_->kernel_names
+     << ", threads " << impl_->options.threads << ", arena " << p.arena_bytes_per_image << " bytes/image\n";
+  for (const runtime::Step& st : p.steps) {
+    const runtime::Value& y = p.values[st.output];
+    os << "  " << runtime::step_kind_name(st.kind);
+    if (st.kind == runtime::StepKind::gemm) os << (st.gemm.int8 ? "[u8s8]" : "[f32]");
+    os << " " << st.label << " -> " << y.name << " " << y.C << "x" << y.H << "x" << y.W << (y.has_u8 ? " u8" : "")
+       << (y.has_f32 ? " f32" : "") << "\n";
+  }
+  return os.str();
+}
+
+}  // namespace ttq

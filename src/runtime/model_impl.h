@@ -1,0 +1,40 @@
+// What a ttq::Model holds. Internal: tests use make_model() to pick kernels explicitly.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "format/model_file.h"
+#include "runtime/compile_plan.h"
+#include "runtime/execute_plan.h"
+#include "runtime/thread_pool.h"
+#include "ttq/runtime.h"
+
+namespace ttq {
+
+struct Model::Impl {
+  Options options;
+  runtime::Plan plan;
+  std::unique_ptr<runtime::ThreadPool> pool;
+  std::vector<float> mean, std;
+  std::array<int, 3> input_shape{};
+  int num_classes = 0;
+  // Activation arena: grows only when a larger batch than ever before runs.
+  std::unique_ptr<uint8_t[]> arena_storage;
+  size_t arena_capacity = 0;
+  int arena_growths = 0;
+  runtime::Workspace ws;
+  std::mutex run_mutex;  // one inference at a time per model (the arena is shared)
+  std::string kernel_names;
+
+  void run(const runtime::InputSource& src, int batch, float* logits);
+};
+
+namespace runtime {
+// Builds a model with explicit kernels (tests compare every ISA against the scalar one).
+Model make_model(const format::ModelFile& file, const Options& options, const kernels::GemmU8S8Kernel& kernel,
+                 const kernels::GemmF32Kernel& kernel_f32);
+}  // namespace runtime
+
+}  // namespace ttq
