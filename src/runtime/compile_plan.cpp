@@ -136,9 +136,11 @@ class Compiler {
   }
 
   // The node that alone reads value v, if exactly one does and v is not the graph output.
+  // Fusion only takes nodes no earlier group has taken.
   int sole_consumer(int v) const {
     if (v == plan_.output || consumers_[v].size() != 1) return -1;
-    return consumers_[v][0];
+    const int j = consumers_[v][0];
+    return absorbed_[j] ? -1 : j;
   }
 
   bool is_ternary_weight(const Node& n) const {
