@@ -9,7 +9,20 @@
 
 namespace ttq::data {
 
+namespace {
+
+bool starts_with_gzip_magic(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  unsigned char magic[2] = {0, 0};
+  in.read(reinterpret_cast<char*>(magic), 2);
+  return in.gcount() == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+}
+
+}  // namespace
+
 std::vector<uint8_t> read_file_maybe_gzip(const std::string& path) {
+  // Plain files are read directly (zlib could pass them through, but more slowly).
+  if (!starts_with_gzip_magic(path)) return read_file_bytes(path);
   gzFile f = gzopen(path.c_str(), "rb");
   if (!f) throw FileError("cannot open " + path, "check the path and its permissions");
   gzbuffer(f, 1 << 17);
