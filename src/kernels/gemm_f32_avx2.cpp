@@ -47,7 +47,9 @@ void f32_tile(int m0, int n0, const float* a, int lda, const PackedBF32& b, cons
       for (int v = 0; v < NV; ++v) acc[m][v] = _mm256_fmadd_ps(av, bv[v], acc[m][v]);
     }
   }
+#pragma GCC unroll 16
   for (int m = 0; m < MR; ++m) {
+#pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) {
       const int col = n0 + v * 8;
       if (col + 8 <= N) {

@@ -17,7 +17,7 @@ struct DotAvx2 {
 namespace detail {
 void run_u8s8_avx2(int M, const uint8_t* a, int lda, const PackedB& b, const Epilogue& ep) {
   assert(b.isa == Isa::avx2);
-  ymm_gemm<DotAvx2>(M, a, lda, b, ep);
+  ymm_gemm<DotAvx2, 5, 10>(M, a, lda, b, ep);
 }
 }  // namespace detail
 }  // namespace ttq::kernels

@@ -17,12 +17,6 @@ inline int32_t load_a4(const uint8_t* p) {
   std::memcpy(&v, p, 4);
   return v;
 }
-inline int32_t load_a_tail(const uint8_t* p, int bytes) {
-  uint8_t tmp[4] = {0, 0, 0, 0};
-  for (int i = 0; i < bytes; ++i) tmp[i] = p[i];
-  return load_a4(tmp);
-}
-
 // Epilogue of 16 consecutive columns; same float operations as epilogue_element.
 inline void epilogue_zmm(const Epilogue& ep, int row, int col, __m512i c) {
   const std::ptrdiff_t out_at = static_cast<std::ptrdiff_t>(row) * ep.ldc + col;
@@ -50,51 +44,68 @@ inline void epilogue_zmm(const Epilogue& ep, int row, int col, __m512i c) {
   _mm_storeu_si128(reinterpret_cast<__m128i*>(ep.out_u8 + out_at), _mm512_cvtepi32_epi8(q));
 }
 
+// The K loop alone, accumulators stored to `c` (MR x NV*16 int32) at the end. Kept apart
+// from the epilogue, and with the K % 4 tail run as a second pass of the same loop (over a
+// small zero-padded copy of the rows' last bytes), so that GCC keeps all accumulators in
+// registers; a separate tail block made it spill them to the stack on every iteration.
 template <int MR, int NV>
-void zmm_tile(int m0, int n0, const uint8_t* a, int lda, const PackedB& b, const Epilogue& ep) {
+__attribute__((noinline)) void zmm_accumulate(const uint8_t* a, std::ptrdiff_t lda, int K, const int8_t* bp,
+                                              std::ptrdiff_t panel_bytes, int32_t* c) {
   constexpr int W = detail::kZmmPanel;
-  const int K = b.K, N = b.N, k4 = (K + 3) / 4, k_full = K / 4, k_rest = K % 4;
-  const std::ptrdiff_t panel_bytes = static_cast<std::ptrdiff_t>(k4) * W * 4;
-  const int8_t* bp = b.data.data() + (n0 / W) * panel_bytes;
-  const uint8_t* ap[MR];
-  for (int m = 0; m < MR; ++m) ap[m] = a + static_cast<std::ptrdiff_t>(m0 + m) * lda;
-
+  const int k_full = K / 4, k_rest = K % 4;
   __m512i acc[MR][NV];
 #pragma GCC unroll 16
   for (int m = 0; m < MR; ++m)
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) acc[m][v] = _mm512_setzero_si512();
 
-  for (int g = 0; g < k_full; ++g) {
-    __m512i bv[NV];
+  alignas(64) uint8_t tail[MR * 4] = {};
+  const uint8_t* ap = a;
+  std::ptrdiff_t a_stride = lda;
+  const int8_t* bq = bp;
+  int groups = k_full;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int g = 0; g < groups; ++g) {
+      __m512i bv[NV];
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) bv[v] = _mm512_loadu_si512(bp + v * panel_bytes + g * W * 4);
+      for (int v = 0; v < NV; ++v) bv[v] = _mm512_loadu_si512(bq + v * panel_bytes + g * W * 4);
 #pragma GCC unroll 16
-    for (int m = 0; m < MR; ++m) {
-      const __m512i av = _mm512_set1_epi32(load_a4(ap[m] + 4 * g));
+      for (int m = 0; m < MR; ++m) {
+        const __m512i av = _mm512_set1_epi32(load_a4(ap + m * a_stride + 4 * g));
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) acc[m][v] = _mm512_dpbusd_epi32(acc[m][v], av, bv[v]);
+        for (int v = 0; v < NV; ++v) acc[m][v] = _mm512_dpbusd_epi32(acc[m][v], av, bv[v]);
+      }
     }
+    if (pass == 1 || k_rest == 0) break;
+    for (int m = 0; m < MR; ++m)
+      for (int i = 0; i < k_rest; ++i) tail[m * 4 + i] = a[m * lda + 4 * k_full + i];
+    ap = tail;
+    a_stride = 4;
+    bq = bp + static_cast<std::ptrdiff_t>(k_full) * W * 4;
+    groups = 1;
   }
-  if (k_rest != 0) {
-    const int g = k_full;
-    __m512i bv[NV];
-    for (int v = 0; v < NV; ++v) bv[v] = _mm512_loadu_si512(bp + v * panel_bytes + g * W * 4);
-    for (int m = 0; m < MR; ++m) {
-      const __m512i av = _mm512_set1_epi32(load_a_tail(ap[m] + 4 * g, k_rest));
-      for (int v = 0; v < NV; ++v) acc[m][v] = _mm512_dpbusd_epi32(acc[m][v], av, bv[v]);
-    }
-  }
+#pragma GCC unroll 16
+  for (int m = 0; m < MR; ++m)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) _mm512_store_si512(c + (m * NV + v) * W, acc[m][v]);
+}
+
+template <int MR, int NV>
+void zmm_tile(int m0, int n0, const uint8_t* a, int lda, const PackedB& b, const Epilogue& ep) {
+  constexpr int W = detail::kZmmPanel;
+  const int K = b.K, N = b.N, k4 = (K + 3) / 4;
+  const std::ptrdiff_t panel_bytes = static_cast<std::ptrdiff_t>(k4) * W * 4;
+  alignas(64) int32_t c[MR * NV * W];
+  zmm_accumulate<MR, NV>(a + static_cast<std::ptrdiff_t>(m0) * lda, lda, K, b.data.data() + (n0 / W) * panel_bytes, panel_bytes, c);
 
   for (int m = 0; m < MR; ++m) {
     for (int v = 0; v < NV; ++v) {
       const int col = n0 + v * W;
+      const int32_t* cv = c + (m * NV + v) * W;
       if (col + W <= N) {
-        epilogue_zmm(ep, m0 + m, col, acc[m][v]);
+        epilogue_zmm(ep, m0 + m, col, _mm512_load_si512(cv));
       } else {
-        alignas(64) int32_t tmp[W];
-        _mm512_store_si512(tmp, acc[m][v]);
-        for (int j = 0; col + j < N; ++j) epilogue_element(ep, m0 + m, col + j, tmp[j]);
+        for (int j = 0; col + j < N; ++j) epilogue_element(ep, m0 + m, col + j, cv[j]);
       }
     }
   }

@@ -16,7 +16,7 @@ struct DotAvxVnni {
 namespace detail {
 void run_u8s8_avx_vnni(int M, const uint8_t* a, int lda, const PackedB& b, const Epilogue& ep) {
   assert(b.isa == Isa::avx_vnni);
-  ymm_gemm<DotAvxVnni>(M, a, lda, b, ep);
+  ymm_gemm<DotAvxVnni, 6, 12>(M, a, lda, b, ep);
 }
 }  // namespace detail
 }  // namespace ttq::kernels
