@@ -258,6 +258,30 @@ ModelFile make_resnet_like(uint32_t seed, bool all_fp32) {
   return mk.m;
 }
 
+ModelFile make_cifar_resnet(int blocks_per_stage, uint32_t seed) {
+  Maker mk(seed);
+  GraphBuilder g({3, 32, 32});
+  std::string x = g.relu(mk.conv(g, "conv1", g.input(), 3, 16, 3, 1, 1, false, true));
+  int in = 16;
+  for (int stage = 0; stage < 3; ++stage) {
+    const int out = 16 << stage;
+    for (int b = 0; b < blocks_per_stage; ++b) {
+      const std::string name = "layer" + std::to_string(stage + 1) + "." + std::to_string(b);
+      const int stride = (stage > 0 && b == 0) ? 2 : 1;
+      std::string y = g.relu(mk.conv(g, name + ".conv1", x, in, out, 3, stride, 1, true, true));
+      y = mk.conv(g, name + ".conv2", y, out, out, 3, 1, 1, true, true);
+      const std::string sc = stride == 1 ? x : mk.conv(g, name + ".shortcut", x, in, out, 1, stride, 0, true, true);
+      x = g.relu(g.add(y, sc));
+      in = out;
+    }
+  }
+  x = mk.linear(g, "fc", g.flatten(g.global_avgpool(x)), 64, 10, false);
+  mk.m.graph = g.finish(x);
+  finish_common(mk.m, "cifar_resnet", 10);
+  calibrate(&mk.m, 2, seed + 1000);
+  return mk.m;
+}
+
 ModelFile make_mixed(uint32_t seed) {
   Maker mk(seed);
   GraphBuilder g({2, 9, 9});

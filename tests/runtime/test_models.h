@@ -24,6 +24,8 @@ format::ModelFile make_resnet_like(uint32_t seed, bool all_fp32 = false);
 // Other ops: standalone batchnorm + relu, concat, avgpool, grouped ternary conv,
 // flatten of a spatial map into a ternary linear, a final fp32 linear.
 format::ModelFile make_mixed(uint32_t seed);
+// CIFAR ResNet-(6n+2) with random ternary weights (n = 3: ResNet-20), 3x32x32 input.
+format::ModelFile make_cifar_resnet(int blocks_per_stage, uint32_t seed);
 
 // Fills calibration with the max of every activation over `images` random inputs.
 void calibrate(format::ModelFile* m, int images, uint32_t seed);
