@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cpu_clock.h"
+#include "peak_probe.h"
 #include "kernels/gemm_f32.h"
 #include "kernels/gemm_u8s8.h"
 
@@ -113,6 +114,23 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("active_isa", isa_name(active_isa()));
   benchmark::AddCustomContext("assumed_peak_mac_per_cycle",
                               "avx2=64 avx_vnni=64 avx512_vnni=128 f32_avx2_fma=16");
+#ifdef TTQ_BENCH_PROBES
+  // Measured instructions per cycle of each level's MAC instruction (12 independent chains).
+  std::string probes;
+  auto add_probe = [&](const char* what, double per_cycle, int macs_per_instr) {
+    char line[96];
+    std::snprintf(line, sizeof line, "%s%s=%.2f/cycle (%.0f MAC/cycle)", probes.empty() ? "" : " ", what,
+                  per_cycle, per_cycle * macs_per_instr);
+    probes += line;
+  };
+  if (cpu_supports(Isa::avx2)) {
+    add_probe("vpmaddubsw_ymm", ttq::bench::probe_vpmaddubsw_ymm_per_cycle(g_core_ghz), 32);
+    add_probe("vfmadd231ps_ymm", ttq::bench::probe_vfmadd_ymm_per_cycle(g_core_ghz), 8);
+  }
+  if (cpu_supports(Isa::avx_vnni)) add_probe("vpdpbusd_ymm", ttq::bench::probe_vpdpbusd_ymm_per_cycle(g_core_ghz), 32);
+  if (cpu_supports(Isa::avx512_vnni)) add_probe("vpdpbusd_zmm", ttq::bench::probe_vpdpbusd_zmm_per_cycle(g_core_ghz), 64);
+  benchmark::AddCustomContext("measured_mac_instr_throughput", probes);
+#endif
 
   for (const auto& k : gemm_u8s8_kernels()) {
     if (!cpu_supports(k.isa) || k.isa > active_isa()) continue;
