@@ -383,6 +383,17 @@ class Compiler {
     return st;
   }
 
+  // A standalone add or batchnorm takes a following relu into the same pass.
+  void fuse_trailing_relu(Step& st, size_t node) {
+    if (st.kind != StepKind::add && st.kind != StepKind::affine) return;
+    const int j = sole_consumer(st.output);
+    if (j < 0 || g_.nodes[j].op != "relu" || static_cast<size_t>(j) <= node) return;
+    absorbed_[j] = true;
+    st.relu = true;
+    st.output = value_id(g_.nodes[j].output);
+    st.label += "+relu";
+  }
+
   void emit_steps() {
     Step in;
     in.kind = StepKind::input;
@@ -395,7 +406,9 @@ class Compiler {
         const int gi = group_of_end_[i];
         plan_.steps.push_back(gemm_step(groups_[gi], group_start_[gi]));
       } else if (!absorbed_[i] && n.op != "conv2d" && n.op != "linear") {
-        plan_.steps.push_back(simple_step(n));
+        Step st = simple_step(n);
+        fuse_trailing_relu(st, i);
+        plan_.steps.push_back(std::move(st));
       }
     }
   }

@@ -142,10 +142,28 @@ class Executor {
     for (int r = r0; r < r0 + count; ++r) {
       const int oy = r / L.out_w, ox = r % L.out_w;
       T* dst = out + static_cast<size_t>(r - r0) * L.K;
+      const int ix0 = ox * L.sw - L.pw;
+      if (L.groups == 1) {
+        // Taps of one kernel row are contiguous in NHWC: one copy per kernel row.
+        const int kx_lo = std::max(0, -ix0), kx_hi = std::min(L.kw, L.in_w - ix0);
+        const size_t row_len = static_cast<size_t>(L.kw) * L.Cg;
+        for (int ky = 0; ky < L.kh; ++ky, dst += row_len) {
+          const int iy = oy * L.sh - L.ph + ky;
+          if (iy < 0 || iy >= L.in_h || kx_lo >= kx_hi) {
+            std::memset(dst, 0, sizeof(T) * row_len);
+            continue;
+          }
+          if (kx_lo > 0) std::memset(dst, 0, sizeof(T) * kx_lo * L.Cg);
+          std::memcpy(dst + static_cast<size_t>(kx_lo) * L.Cg, img + (static_cast<size_t>(iy) * L.in_w + ix0 + kx_lo) * L.in_c,
+                      sizeof(T) * (kx_hi - kx_lo) * L.Cg);
+          if (kx_hi < L.kw) std::memset(dst + static_cast<size_t>(kx_hi) * L.Cg, 0, sizeof(T) * (L.kw - kx_hi) * L.Cg);
+        }
+        continue;
+      }
       for (int ky = 0; ky < L.kh; ++ky) {
         const int iy = oy * L.sh - L.ph + ky;
         for (int kx = 0; kx < L.kw; ++kx, dst += L.Cg) {
-          const int ix = ox * L.sw - L.pw + kx;
+          const int ix = ix0 + kx;
           if (iy < 0 || iy >= L.in_h || ix < 0 || ix >= L.in_w) {
             std::memset(dst, 0, sizeof(T) * L.Cg);
           } else {
@@ -350,6 +368,7 @@ class Executor {
           case StepKind::affine: v = v * st.ch_scale[i % C] + st.ch_bias[i % C]; break;
           default: break;
         }
+        if (st.relu) v = v > 0.f ? v : 0.f;
         y.put(i, v);
       }
     };

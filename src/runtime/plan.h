@@ -61,6 +61,7 @@ struct Step {
   GemmLayer gemm;
   int kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0;  // pools
   std::vector<float> ch_scale, ch_bias;                // affine (standalone batchnorm)
+  bool relu = false;                                   // add / affine followed by a fused relu
 };
 
 struct Plan {
