@@ -107,7 +107,7 @@ TEST(ApplyQuantization, AttachingAgainReplacesTheQuantizer) {
   attach_ttq(*net, QuantSelection{}, data);
   const auto& q = dynamic_cast<const TTQQuantizerImpl&>(*net->conv3->quantizer());
   EXPECT_EQ(q.options().init, ScaleInit::data);
-  EXPECT_EQ(net->named_parameters().size(), SmallNet().named_parameters().size() + 6);
+  EXPECT_EQ(net->named_parameters().size(), SmallNet()->named_parameters().size() + 6);
 }
 
 TEST(ApplyQuantization, QuantizedLayersComputeWithTernaryWeights) {
@@ -136,8 +136,11 @@ TEST(ApplyQuantization, ConstrainQuantizersReachesEveryLayer) {
       if (p.key().find(".quant.") != std::string::npos) p.value().fill_(-1.0);
   }
   constrain_quantizers(*net);
-  for (auto& p : net->named_parameters())
-    if (p.key().find(".quant.") != std::string::npos) EXPECT_GT(p.value().item<float>(), 0.0f) << p.key();
+  for (auto& p : net->named_parameters()) {
+    if (p.key().find(".quant.") != std::string::npos) {
+      EXPECT_GT(p.value().item<float>(), 0.0f) << p.key();
+    }
+  }
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cstdio>
+
 #include "train/quant/apply_quantization.h"
 
 namespace ttq::train {
@@ -56,6 +58,8 @@ TEST(TtqTraining, FineTuningLowersTheLossAndMovesTheScales) {
 
   train(150, 1e-2);
   const double ttq_end = loss_now();
+  std::printf("fp32 accuracy %.3f; TTQ loss %.4f -> %.4f, accuracy %.3f; fc1 wp %.3f -> %.3f, wn %.3f -> %.3f\n",
+              fp32_accuracy, ttq_start, ttq_end, accuracy(), wp0, q1.wp.item<float>(), wn0, q1.wn.item<float>());
   EXPECT_LT(ttq_end, 0.7 * ttq_start) << "start " << ttq_start << " end " << ttq_end;
   EXPECT_GT(accuracy(), 0.9);
   EXPECT_NE(q1.wp.item<float>(), wp0);
