@@ -1,0 +1,83 @@
+// describe() is faithful: a reference executor walking the graph with the
+// model's own tensors reproduces forward() in eval mode. The exporter and the
+// runtime rely on exactly this.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "graph_reference.h"
+#include "train/models/model_zoo.h"
+
+namespace ttq::train {
+namespace {
+
+// Fresh batch norms are the identity in eval mode; give them real statistics
+// and affine parameters so a misplaced or missing batch-norm node shows.
+void randomize_batch_norms(Network& net) {
+  torch::NoGradGuard no_grad;
+  for (auto& b : net.named_buffers()) {
+    const auto& key = b.key();
+    if (key.size() > 13 && key.compare(key.size() - 13, 13, ".running_mean") == 0) b.value().normal_(0.0, 0.2);
+    if (key.size() > 12 && key.compare(key.size() - 12, 12, ".running_var") == 0) b.value().uniform_(0.5, 1.5);
+  }
+  for (auto& p : net.named_parameters()) {
+    const std::string owner = p.key().substr(0, p.key().rfind('.'));
+    if (net.named_buffers().contains(owner + ".running_var")) p.value().uniform_(0.5, 1.5);
+  }
+}
+
+void expect_graph_matches_forward(const std::string& name, ModelOptions o) {
+  SCOPED_TRACE(name);
+  torch::manual_seed(7);
+  auto net = make_model(name, o);
+  randomize_batch_norms(*net);
+  net->eval();
+  const auto x = torch::randn({2, o.in_channels, o.height, o.width});
+  torch::Tensor expected;
+  {
+    torch::NoGradGuard no_grad;
+    expected = net->forward(x);
+  }
+  const auto graph = net->describe(o.input_shape());
+  const auto actual = graph_ref::run_graph(graph, graph_ref::state_tensors(*net), x);
+  ASSERT_EQ(actual.sizes(), expected.sizes());
+  const double scale = std::max(1.0, expected.abs().max().item<double>());
+  EXPECT_LT((actual - expected).abs().max().item<double>(), 1e-4 * scale);
+}
+
+ModelOptions shape(int64_t c, int64_t side, int64_t classes) {
+  ModelOptions o;
+  o.in_channels = c;
+  o.height = o.width = side;
+  o.num_classes = classes;
+  return o;
+}
+
+TEST(GraphFaithful, ResNet20) { expect_graph_matches_forward("resnet20", shape(3, 32, 10)); }
+
+TEST(GraphFaithful, ResNet18SmallInput) { expect_graph_matches_forward("resnet18", shape(3, 32, 10)); }
+
+TEST(GraphFaithful, ResNet18StandardStem) {
+  auto o = shape(1, 64, 10);
+  o.small_input = false;  // 7x7/2 conv + max-pool
+  expect_graph_matches_forward("resnet18", o);
+}
+
+TEST(GraphFaithful, DenseNetSmall) { expect_graph_matches_forward("densenet_small", shape(3, 32, 10)); }
+
+TEST(GraphFaithful, SqueezeNetBn) { expect_graph_matches_forward("squeezenet_bn", shape(3, 32, 10)); }
+
+TEST(GraphFaithful, AlexNetBn) {
+  expect_graph_matches_forward("alexnet_bn", shape(1, 28, 10));
+  auto o = shape(3, 96, 10);  // standard stem; final map 2x2, no 6x6 pool
+  expect_graph_matches_forward("alexnet_bn", o);
+}
+
+TEST(GraphFaithful, NonSquareInput) {
+  ModelOptions o = shape(3, 32, 10);
+  o.width = 48;
+  expect_graph_matches_forward("resnet20", o);
+  expect_graph_matches_forward("alexnet_bn", o);
+}
+
+}  // namespace
+}  // namespace ttq::train
