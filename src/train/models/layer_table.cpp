@@ -77,7 +77,7 @@ std::string format_layer_table(const std::vector<LayerInfo>& rows) {
   std::ostringstream out;
   const auto line = [&](const std::string& name, const std::string& type, const std::string& shapes,
                         const std::string& params, const std::string& macs) {
-    out << std::left << std::setw(int(name_w) + 2) << name << std::setw(22) << type << std::setw(28) << shapes
+    out << std::left << std::setw(int(name_w) + 2) << name << std::setw(26) << type << std::setw(28) << shapes
         << std::right << std::setw(12) << params << std::setw(16) << macs << "\n";
   };
   line("layer", "type", "in -> out", "params", "MACs");

@@ -16,12 +16,12 @@ void randomize_batch_norms(Network& net) {
   torch::NoGradGuard no_grad;
   for (auto& b : net.named_buffers()) {
     const auto& key = b.key();
-    if (key.size() > 13 && key.compare(key.size() - 13, 13, ".running_mean") == 0) b.value().normal_(0.0, 0.2);
+    if (key.size() > 13 && key.compare(key.size() - 13, 13, ".running_mean") == 0) b.value().normal_(0.0, 0.1);
     if (key.size() > 12 && key.compare(key.size() - 12, 12, ".running_var") == 0) b.value().uniform_(0.5, 1.5);
   }
   for (auto& p : net.named_parameters()) {
     const std::string owner = p.key().substr(0, p.key().rfind('.'));
-    if (net.named_buffers().contains(owner + ".running_var")) p.value().uniform_(0.5, 1.5);
+    if (net.named_buffers().contains(owner + ".running_var")) p.value().uniform_(0.2, 0.8);
   }
 }
 
@@ -40,7 +40,10 @@ void expect_graph_matches_forward(const std::string& name, ModelOptions o) {
   const auto graph = net->describe(o.input_shape());
   const auto actual = graph_ref::run_graph(graph, graph_ref::state_tensors(*net), x);
   ASSERT_EQ(actual.sizes(), expected.sizes());
-  const double scale = std::max(1.0, expected.abs().max().item<double>());
+  // Relative to the logits' size: float32 rounding differs between the two
+  // paths by ~1e-7 of it; a wrong node changes the logits by far more than 1e-4.
+  const double scale = expected.abs().max().item<double>();
+  ASSERT_GT(scale, 1e-3) << "degenerate logits prove nothing";
   EXPECT_LT((actual - expected).abs().max().item<double>(), 1e-4 * scale);
 }
 
