@@ -12,6 +12,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "ttq 0.1.0");
   ttq::cli::add_train_commands(app);
+  ttq::cli::add_info_command(app);
+  ttq::cli::add_export_command(app);
   ttq::cli::add_table_command(app);
   try {
     app.parse(argc, argv);
