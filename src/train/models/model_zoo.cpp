@@ -80,6 +80,10 @@ std::vector<std::string> model_names() {
   return names;
 }
 
-std::string model_summary(const std::string& name) { return find(name).summary; }
+std::string model_summary(const std::string& name) {
+  std::string line = find(name).name;
+  line.resize(16, ' ');
+  return line + find(name).summary;
+}
 
 }  // namespace ttq::train

@@ -16,7 +16,8 @@ std::shared_ptr<Network> make_model(const std::string& name, const ModelOptions&
 // The registered names, in the order docs/MODELS.md lists them.
 std::vector<std::string> model_names();
 
-// One line about the model ("CIFAR ResNet-20 (He et al. 2016), option-A shortcuts").
+// One line for `ttq info --list`: the name, padded to 16 columns, then what it is
+// ("resnet20        CIFAR ResNet-20 (He et al. 2016): ...").
 std::string model_summary(const std::string& name);
 
 }  // namespace ttq::train
