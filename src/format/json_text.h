@@ -19,6 +19,5 @@ nlohmann::json parse_untrusted_json(std::string_view text, const std::string& wh
 // Serializes `j` compactly. Throws FormatError naming `what` if a string in it is
 // not valid UTF-8 (JSON cannot hold it).
 std::string dump_json(const nlohmann::json& j, const std::string& what);
-std::string dump_json(const nlohmann::ordered_json& j, const std::string& what);
 
 }  // namespace ttq::format

@@ -165,7 +165,7 @@ ModelFile read_model(const st::Contents& c) {
   for (const auto& r : c.tensors) {
     if (!used.count(r.name)) fail("tensor '" + r.name + "' is in the file but not listed in 'encodings'");
   }
-  validate_model(m);
+  validate_model(m, /*graph_checked=*/true);
   return m;
 }
 

@@ -109,8 +109,8 @@ void check_per_channel(const std::vector<float>& v, const char* what, int64_t ch
 
 }  // namespace
 
-void validate_model(const ModelFile& m) {
-  Graph::from_json(m.graph.to_json());  // a graph built by hand has not been through its checks yet
+void validate_model(const ModelFile& m, bool graph_checked) {
+  if (!graph_checked) Graph::from_json(m.graph.to_json());  // a graph built by hand has not been through its checks yet
   const auto shapes = infer_shapes(m.graph);
   if (m.num_classes < 1) fail("num_classes is " + std::to_string(m.num_classes) + ", must be >= 1");
   int64_t outputs = 1;

@@ -17,6 +17,7 @@ namespace ttq::format {
 //    [out, in] (fp32 or ternary), has a <name>.scale or <name>.bias that is not fp32
 //    of length O, a batchnorm node lacks fp32 <name>.scale and <name>.bias [C];
 //  - a tensor is used by no node.
-void validate_model(const ModelFile& m);
+// `graph_checked`: m.graph came from Graph::from_json, whose checks need not run again.
+void validate_model(const ModelFile& m, bool graph_checked = false);
 
 }  // namespace ttq::format

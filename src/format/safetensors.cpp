@@ -141,7 +141,7 @@ Contents parse(std::string_view bytes, const std::string& origin) {
   if (header.empty() || header[0] != '{') fail("header does not start with '{'");
   const std::string_view buffer = bytes.substr(8 + header_len);
 
-  const json j = parse_untrusted_json(header, origin + ": safetensors header");
+  json j = parse_untrusted_json(header, origin + ": safetensors header");
   if (!j.is_object()) fail("header is not a JSON object");
 
   Contents c;
@@ -151,7 +151,7 @@ Contents parse(std::string_view bytes, const std::string& origin) {
       if (!item.value().is_object()) fail("__metadata__ is not a JSON object");
       for (const auto& m : item.value().items()) {
         if (!m.value().is_string()) fail("__metadata__ value of '" + m.key() + "' is not a string");
-        c.metadata[m.key()] = m.value().get<std::string>();
+        c.metadata[m.key()] = std::move(m.value().get_ref<std::string&>());  // moved: the graph is kilobytes
       }
       continue;
     }
@@ -194,14 +194,19 @@ std::string serialize(const Contents& contents) {
   std::stable_sort(order.begin(), order.end(),
                    [](const TensorRecord* a, const TensorRecord* b) { return dtype_size(a->dtype) > dtype_size(b->dtype); });
 
-  nlohmann::ordered_json header = nlohmann::ordered_json::object();
-  if (!contents.metadata.empty()) header[kMetadataKey] = contents.metadata;
+  // Written by hand rather than through a JSON object: keeps the order (metadata,
+  // then tensors in layout order, keys dtype/shape/data_offsets) and is faster.
+  std::string header_text = "{";
+  if (!contents.metadata.empty()) header_text += "\"__metadata__\":" + dump_json(json(contents.metadata), "safetensors metadata");
   uint64_t offset = 0;
   for (const TensorRecord* t : order) {
-    header[t->name] = {{"dtype", dtype_name(t->dtype)}, {"shape", t->shape}, {"data_offsets", {offset, offset + t->data.size()}}};
+    if (header_text.size() > 1) header_text += ',';
+    header_text += dump_json(json(t->name), "tensor name") + ":{\"dtype\":\"" + dtype_name(t->dtype) + "\",\"shape\":[";
+    for (size_t i = 0; i < t->shape.size(); ++i) header_text += (i ? "," : "") + std::to_string(t->shape[i]);
+    header_text += "],\"data_offsets\":[" + std::to_string(offset) + "," + std::to_string(offset + t->data.size()) + "]}";
     offset += t->data.size();
   }
-  std::string header_text = dump_json(header, "safetensors header");
+  header_text += '}';
   header_text.append((8 - header_text.size() % 8) % 8, ' ');
 
   std::string out;

@@ -36,11 +36,11 @@ struct Maker {
 ModelFile random_model(uint32_t seed) {
   Maker mk{std::mt19937(seed)};
   const int in_ch = mk.pick(1, 3), size = mk.pick(3, 8), classes = mk.pick(2, 10);
-  int ch = mk.pick(2, 6);
+  int ch = mk.pick(2, 5);
   GraphBuilder b({in_ch, size, size});
   std::string x = b.conv2d("stem", b.input(), in_ch, ch, 3, 1, 1);
   x = b.relu(b.batchnorm("stem_bn", x, ch));
-  const int blocks = mk.pick(1, 3);
+  const int blocks = mk.pick(1, 2);
   for (int i = 0; i < blocks; ++i) {
     const std::string name = "block" + std::to_string(i);
     const int k = mk.pick(0, 1) ? 3 : 1;
