@@ -11,5 +11,7 @@ void add_info_command(CLI::App& app);      // info (a zoo model, or a model file
 void add_export_command(CLI::App& app);    // export
 void add_runtime_commands(CLI::App& app);  // run, bench
 void add_table_command(CLI::App& app);     // table
+// `ttq bench` re-executes itself once with OPENBLAS_CORETYPE set (see runtime_commands.cpp).
+void reexec_for_bench_if_needed(int argc, char** argv);
 
 }  // namespace ttq::cli

@@ -8,6 +8,7 @@
 #include "common/error.h"
 
 int main(int argc, char** argv) {
+  ttq::cli::reexec_for_bench_if_needed(argc, argv);
   CLI::App app{"ttq: Trained Ternary Quantization — train, quantize, export and run 2-bit networks"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "ttq 0.1.0");
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
   ttq::cli::add_info_command(app);
   ttq::cli::add_export_command(app);
   ttq::cli::add_table_command(app);
+  ttq::cli::add_runtime_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

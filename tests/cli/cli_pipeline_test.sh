@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The whole pipeline through the command line on a tiny MNIST-format data set:
+# train fp32 -> quantize (TTQ) -> eval -> export (2 and 1.6 bits) -> info -> run with
+# the runtime against the checkpoint -> bench -> table.
+set -euo pipefail
+TTQ="$1"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/data"
+be32() { printf "\\x$(printf %02x $(($1 >> 24 & 255)))\\x$(printf %02x $(($1 >> 16 & 255)))\\x$(printf %02x $(($1 >> 8 & 255)))\\x$(printf %02x $(($1 & 255)))"; }
+idx() {  # idx PREFIX COUNT SIDE
+  { printf '\x00\x00\x08\x03'; be32 "$2"; be32 "$3"; be32 "$3"; head -c $(($2 * $3 * $3)) /dev/urandom; } >"$tmp/data/$1-images-idx3-ubyte"
+  { printf '\x00\x00\x08\x01'; be32 "$2"; head -c "$2" /dev/urandom | od -An -v -tu1 | tr -s ' ' '\n' | sed '/^$/d' |
+      while read -r b; do printf "\\x$(printf %02x $((b % 10)))"; done; } >"$tmp/data/$1-labels-idx1-ubyte"
+}
+idx train 256 12
+idx t10k 64 12
+common=(--model resnet20 --dataset mnist --data-path "$tmp/data" -b 32 --threads 1 --quiet)
+"$TTQ" train "${common[@]}" --epochs 1 --output-dir "$tmp/fp32" >/dev/null
+"$TTQ" quantize "${common[@]}" --from "$tmp/fp32" --epochs 1 --lr 0.01 --output-dir "$tmp/ttq" >/dev/null
+"$TTQ" eval "$tmp/ttq" | grep -q '"method": "ttq"'
+"$TTQ" export "$tmp/ttq" -o "$tmp/m2.ttq" --calibration-images 64
+"$TTQ" export "$tmp/ttq" -o "$tmp/m16.ttq" --encoding ternary1.6 --calibration-images 64
+"$TTQ" info "$tmp/m2.ttq" | grep -q ternary2
+"$TTQ" info "$tmp/m16.ttq" | grep -q ternary1.6
+[ "$(stat -c %s "$tmp/m16.ttq")" -lt "$(stat -c %s "$tmp/m2.ttq")" ]
+out=$("$TTQ" run "$tmp/m2.ttq" --dataset mnist --data-path "$tmp/data" --checkpoint "$tmp/ttq")
+echo "$out"
+agreement=$(echo "$out" | sed -n 's/.*"agreement": \([0-9.]*\).*/\1/p')
+awk -v a="$agreement" 'BEGIN { exit !(a >= 0.9) }' || { echo "runtime agrees with LibTorch on only $agreement"; exit 1; }
+"$TTQ" bench "$tmp/m2.ttq" --iters 3 --json | grep -q '"speedup"'
+"$TTQ" table "$tmp/fp32" "$tmp/ttq" | grep -q ttq
+echo "1 passed, 0 failed"
