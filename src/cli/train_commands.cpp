@@ -52,6 +52,8 @@ void add_training_flags(CLI::App* c, TrainFlags& f) {
   c->add_option("--output-dir", f.run.output_dir, "where checkpoint.pt, metrics.jsonl and summary.json go");
   c->add_option("--resume", f.run.resume_path, "continue the run of this checkpoint (or its directory)");
   c->add_flag("--quiet", f.run.quiet, "no progress lines");
+  c->add_option("--stop-after-epochs", f.run.stop_after_epochs,
+                "stop after N epochs of this invocation (the schedule still spans --epochs); --resume continues");
 }
 
 void add_quant_flags(CLI::App* c, train::QuantConfig& q) {

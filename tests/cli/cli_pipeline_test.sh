@@ -17,16 +17,17 @@ idx t10k 64 12
 common=(--model resnet20 --dataset mnist --data-path "$tmp/data" -b 32 --threads 1 --quiet)
 "$TTQ" train "${common[@]}" --epochs 1 --output-dir "$tmp/fp32" >/dev/null
 "$TTQ" quantize "${common[@]}" --from "$tmp/fp32" --epochs 1 --lr 0.01 --output-dir "$tmp/ttq" >/dev/null
-"$TTQ" eval "$tmp/ttq" | grep -q '"method": "ttq"'
+has() { grep -q -- "$1" <<<"$2" || { echo "expected '$1' in: $2"; exit 1; }; }
+has '"method": "ttq"' "$("$TTQ" eval "$tmp/ttq")"
 "$TTQ" export "$tmp/ttq" -o "$tmp/m2.ttq" --calibration-images 64
 "$TTQ" export "$tmp/ttq" -o "$tmp/m16.ttq" --encoding ternary1.6 --calibration-images 64
-"$TTQ" info "$tmp/m2.ttq" | grep -q ternary2
-"$TTQ" info "$tmp/m16.ttq" | grep -q ternary1.6
+has ternary2 "$("$TTQ" info "$tmp/m2.ttq")"
+has ternary1.6 "$("$TTQ" info "$tmp/m16.ttq")"
 [ "$(stat -c %s "$tmp/m16.ttq")" -lt "$(stat -c %s "$tmp/m2.ttq")" ]
 out=$("$TTQ" run "$tmp/m2.ttq" --dataset mnist --data-path "$tmp/data" --checkpoint "$tmp/ttq")
 echo "$out"
 agreement=$(echo "$out" | sed -n 's/.*"agreement": \([0-9.]*\).*/\1/p')
 awk -v a="$agreement" 'BEGIN { exit !(a >= 0.9) }' || { echo "runtime agrees with LibTorch on only $agreement"; exit 1; }
-"$TTQ" bench "$tmp/m2.ttq" --iters 3 --json | grep -q '"speedup"'
-"$TTQ" table "$tmp/fp32" "$tmp/ttq" | grep -q ttq
+has '"speedup"' "$("$TTQ" bench "$tmp/m2.ttq" --iters 3 --json)"
+has ttq "$("$TTQ" table "$tmp/fp32" "$tmp/ttq")"
 echo "1 passed, 0 failed"

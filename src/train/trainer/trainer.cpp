@@ -104,6 +104,7 @@ nlohmann::json run_training(const TrainConfig& cfg, const RunOptions& run) {
   torch::set_num_threads(cfg.threads > 0 ? cfg.threads : int(std::max(1u, std::thread::hardware_concurrency())));
 
   const TrainData data = open_train_data(cfg);
+  torch::manual_seed(cfg.seed);  // initial weights are a function of the seed
   auto net = build_network(cfg, data.input_shape, data.num_classes);
 
   CheckpointMeta meta;
@@ -144,7 +145,9 @@ nlohmann::json run_training(const TrainConfig& cfg, const RunOptions& run) {
   const int64_t steps_per_epoch = int64_t(loader.batches_per_epoch());
   const std::string checkpoint_path = run.output_dir + "/checkpoint.pt";
 
-  for (int epoch = meta.epochs_done; epoch < cfg.epochs; ++epoch) {
+  const int last_epoch = run.stop_after_epochs > 0 ? std::min(cfg.epochs, meta.epochs_done + run.stop_after_epochs)
+                                                 : cfg.epochs;
+  for (int epoch = meta.epochs_done; epoch < last_epoch; ++epoch) {
     net->train();
     torch::manual_seed(cfg.seed * 1000003ULL + uint64_t(epoch));  // dropout etc.: a function of (seed, epoch)
     loader.start_epoch(epoch);
@@ -201,12 +204,14 @@ nlohmann::json run_training(const TrainConfig& cfg, const RunOptions& run) {
   double seconds = 0;
   for (const auto& h : meta.history) seconds += h.value("train_seconds", 0.0) + h.value("eval_seconds", 0.0);
   const SizeReport size = size_report(*net);
+  if (meta.history.empty()) throw ArgumentError("the run has no finished epoch to summarise");
   nlohmann::json summary = {{"model", cfg.model},
                             {"dataset", cfg.dataset},
                             {"method", cfg.quantized() ? cfg.quant.method : "fp32"},
                             {"top1", meta.history.back()["top1"]},
                             {"top5", meta.history.back()["top5"]},
                             {"epochs", meta.epochs_done},
+                            {"finished", meta.epochs_done >= cfg.epochs},
                             {"seconds", seconds},
                             {"size", size.to_json()},
                             {"params", size.params},

@@ -13,6 +13,9 @@ struct RunOptions {
   std::string output_dir;   // checkpoint.pt, metrics.jsonl, summary.json go here
   std::string resume_path;  // checkpoint (or its directory) to continue; empty: fresh run
   bool quiet = false;       // no progress lines (tests)
+  // > 0: stop after this many epochs in this invocation (the schedule still spans
+  // cfg.epochs), e.g. to fit a time limit; --resume continues the same run.
+  int stop_after_epochs = 0;
 };
 
 // Runs (or continues) the training cfg describes. Each epoch ends with a test-set

@@ -74,7 +74,11 @@ class TrainerTest : public ::testing::Test {
 
 TEST_F(TrainerTest, ResumeContinuesBitForBit) {
   const auto straight = run_training(config(2), {dir("straight"), "", true});
-  run_training(config(1), {dir("split"), "", true});
+  RunOptions first{dir("split"), "", true};
+  first.stop_after_epochs = 1;  // as if the run was stopped after epoch 1
+  const auto half = run_training(config(2), first);
+  EXPECT_EQ(half["epochs"], 1);
+  EXPECT_FALSE(half["finished"].get<bool>());
   const auto resumed = run_training(config(2), {dir("split"), dir("split"), true});
   expect_same_state(dir("straight"), dir("split"));
   EXPECT_EQ(straight["top1"], resumed["top1"]);
@@ -104,9 +108,9 @@ TEST_F(TrainerTest, TTQFineTuneFromFp32AndResume) {
   q.init_checkpoint = dir("fp32");
   q.lr = 0.01;
   const auto straight = run_training(q, {dir("ttq"), "", true});
-  auto q1 = q;
-  q1.epochs = 1;
-  run_training(q1, {dir("ttq_split"), "", true});
+  RunOptions first{dir("ttq_split"), "", true};
+  first.stop_after_epochs = 1;
+  run_training(q, first);
   run_training(q, {dir("ttq_split"), dir("ttq_split"), true});
   expect_same_state(dir("ttq"), dir("ttq_split"));
 
