@@ -1,7 +1,9 @@
 // ttq train / quantize / eval: flags in the style of torchvision's reference scripts.
 #include <CLI/CLI.hpp>
 
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
 
 #include "cli/commands.h"
@@ -83,6 +85,15 @@ train::TrainConfig merge_resumed(const train::TrainConfig& cli, const train::Tra
   return cfg;
 }
 
+// The command as typed (from /proc/self/cmdline), for the record in summary.json.
+std::string command_line() {
+  std::ifstream f("/proc/self/cmdline", std::ios::binary);
+  std::string all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>()), out;
+  for (char ch : all) out += ch == '\0' ? ' ' : ch;
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
 void run_train(CLI::App* c, TrainFlags& f) {
   train::TrainConfig cfg = f.cfg;
   if (!f.run.resume_path.empty()) {
@@ -91,6 +102,7 @@ void run_train(CLI::App* c, TrainFlags& f) {
     if (f.run.output_dir.empty()) f.run.output_dir = ckpt.substr(0, ckpt.find_last_of('/'));
   }
   if (cfg.data_path.empty()) throw ArgumentError("no --data-path given", "point it at the folder holding the data set");
+  f.run.command = command_line();
   const nlohmann::json summary = train::run_training(cfg, f.run);
   std::cout << summary.dump(2) << std::endl;
 }

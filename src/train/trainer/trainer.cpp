@@ -16,6 +16,7 @@
 #include "train/trainer/data_setup.h"
 #include "train/trainer/evaluate.h"
 #include "train/trainer/lr_schedule.h"
+#include "train/trainer/machine_info.h"
 #include "train/trainer/model_builder.h"
 #include "train/trainer/model_size.h"
 #include "train/trainer/progress.h"
@@ -215,7 +216,10 @@ nlohmann::json run_training(const TrainConfig& cfg, const RunOptions& run) {
                             {"seconds", seconds},
                             {"size", size.to_json()},
                             {"params", size.params},
-                            {"config", cfg.to_json()}};
+                            {"config", cfg.to_json()},
+                            {"command", run.command},
+                            {"machine", machine_info()},
+                            {"history", meta.history}};
   if (cfg.quantized()) summary["sparsity"] = size.sparsity();
   write_file_atomically(run.output_dir + "/summary.json", [&](std::ostream& os) { os << summary.dump(2) << "\n"; });
   return summary;

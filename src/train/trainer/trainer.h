@@ -16,6 +16,7 @@ struct RunOptions {
   // > 0: stop after this many epochs in this invocation (the schedule still spans
   // cfg.epochs), e.g. to fit a time limit; --resume continues the same run.
   int stop_after_epochs = 0;
+  std::string command;      // the command line, recorded in summary.json
 };
 
 // Runs (or continues) the training cfg describes. Each epoch ends with a test-set
