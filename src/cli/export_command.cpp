@@ -28,11 +28,7 @@ void add_export_command(CLI::App& app) {
   c->add_option("--calibration-images", opts->calibration_images, "training images used to calibrate activations")
       ->check(CLI::PositiveNumber);
   c->callback([=] {
-    const std::string path = train::resolve_checkpoint_path(*ckpt);
-    const auto meta = train::read_checkpoint_meta(path);
-    auto net = train::build_network(meta.config, meta.input_shape, meta.num_classes);
-    train::attach_quantization(*net, meta.config.quant);
-    train::load_checkpoint_model(path, *net);
+    const auto [net, meta, path] = train::load_network(*ckpt);
     auto cfg = meta.config;
     if (!data_path->empty()) cfg.data_path = *data_path;
     cfg.train_limit = opts->calibration_images;

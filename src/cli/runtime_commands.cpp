@@ -56,11 +56,7 @@ void run_dataset(const RunFlags& f) {
 
   std::shared_ptr<train::Network> net;
   if (!f.checkpoint.empty()) {
-    const std::string path = train::resolve_checkpoint_path(f.checkpoint);
-    const auto meta = train::read_checkpoint_meta(path);
-    net = train::build_network(meta.config, meta.input_shape, meta.num_classes);
-    train::attach_quantization(*net, meta.config.quant);
-    train::load_checkpoint_model(path, *net);
+    net = train::load_network(f.checkpoint).net;
     net->eval();
     torch::set_num_threads(f.threads);
   }

@@ -122,11 +122,7 @@ void add_eval(CLI::App& app) {
   c->add_option("--threads", *threads, "compute threads (0: all cores)");
   c->add_option("--device", *device, "cpu or cuda");
   c->callback([=] {
-    const std::string path = train::resolve_checkpoint_path(*ckpt);
-    const auto meta = train::read_checkpoint_meta(path);
-    auto net = train::build_network(meta.config, meta.input_shape, meta.num_classes);
-    train::attach_quantization(*net, meta.config.quant);
-    train::load_checkpoint_model(path, *net);
+    const auto [net, meta, path] = train::load_network(*ckpt);
     if (*threads > 0) torch::set_num_threads(*threads);
     const c10::Device dev = *device == "cuda" ? c10::Device(c10::kCUDA) : c10::Device(c10::kCPU);
     net->to(dev);

@@ -47,4 +47,14 @@ std::vector<std::string> attach_quantization(Network& net, const QuantConfig& q)
   throw ArgumentError("unknown --quant '" + q.method + "'", "use none or ttq");
 }
 
+LoadedNetwork load_network(const std::string& checkpoint_or_dir) {
+  LoadedNetwork r;
+  r.path = resolve_checkpoint_path(checkpoint_or_dir);
+  r.meta = read_checkpoint_meta(r.path);
+  r.net = build_network(r.meta.config, r.meta.input_shape, r.meta.num_classes);
+  attach_quantization(*r.net, r.meta.config.quant);
+  load_checkpoint_model(r.path, *r.net);
+  return r;
+}
+
 }  // namespace ttq::train

@@ -50,10 +50,7 @@ class TrainerTest : public ::testing::Test {
 
   // All parameters and buffers of the run's checkpoint.
   std::vector<std::pair<std::string, torch::Tensor>> state_of(const std::string& run) const {
-    const auto meta = read_checkpoint_meta(run + "/checkpoint.pt");
-    auto net = build_network(meta.config, meta.input_shape, meta.num_classes);
-    attach_quantization(*net, meta.config.quant);
-    load_checkpoint_model(run + "/checkpoint.pt", *net);
+    auto net = load_network(run).net;
     std::vector<std::pair<std::string, torch::Tensor>> out;
     for (const auto& p : net->named_parameters()) out.emplace_back(p.key(), p.value().clone());
     for (const auto& b : net->named_buffers()) out.emplace_back(b.key(), b.value().clone());
@@ -115,10 +112,7 @@ TEST_F(TrainerTest, TTQFineTuneFromFp32AndResume) {
   expect_same_state(dir("ttq"), dir("ttq_split"));
 
   // The quantized layers really are ternary, and first conv / last FC stay fp32.
-  const auto meta = read_checkpoint_meta(dir("ttq") + "/checkpoint.pt");
-  auto net = build_network(meta.config, meta.input_shape, meta.num_classes);
-  attach_quantization(*net, meta.config.quant);
-  load_checkpoint_model(dir("ttq") + "/checkpoint.pt", *net);
+  auto net = load_network(dir("ttq")).net;
   const auto layers = quantizable_layers(*net);
   EXPECT_FALSE(layers.front().layer->quantizer());
   EXPECT_FALSE(layers.back().layer->quantizer());
