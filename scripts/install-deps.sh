@@ -9,8 +9,10 @@ PACKAGES=(
   libtorch-dev libopenblas0-openmp libgloo-dev
   libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
   zlib1g-dev libstb-dev
-  dataset-fashion-mnist npm
+  dataset-fashion-mnist
 )
+# npm may come from elsewhere than Debian (e.g. a Node.js install): then keep it.
+command -v npm >/dev/null || PACKAGES+=(npm)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

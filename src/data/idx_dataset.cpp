@@ -95,9 +95,9 @@ std::string IdxDataset::describe() const {
 }
 
 std::unique_ptr<Dataset> open_idx_dataset(const std::string& name, const std::string& data_path, bool train) {
-  std::string hint = name == "mnist" ? "run scripts/setup.sh to fetch MNIST, or point --data-path at the folder "
+  std::string hint = name == "mnist" ? "run scripts/install-deps.sh to fetch MNIST, or point --data-path at the folder "
                                        "holding the IDX files"
-                                     : "run scripts/setup.sh to fetch Fashion-MNIST (Debian package "
+                                     : "run scripts/install-deps.sh to fetch Fashion-MNIST (Debian package "
                                        "dataset-fashion-mnist), or point --data-path at the folder holding "
                                        "the IDX files";
   if (!is_directory(data_path)) throw FileError(name + ": data path " + data_path + " is not a directory", hint);

@@ -346,6 +346,11 @@ class Compiler {
         L.kernel_f32->pack(b.data(), L.K, L.Og, &L.packed_f32.back());
       }
     }
+    if (opt_.release_weights) {
+      Tensor& owned = opt_.release_weights->tensors.at(wname);
+      std::vector<int8_t>().swap(owned.codes);
+      std::vector<float>().swap(owned.values);
+    }
     return st;
   }
 

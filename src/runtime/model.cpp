@@ -39,7 +39,7 @@ Model Model::from_model_file(const format::ModelFile& file, const Options& optio
 }
 
 Model runtime::make_model(const format::ModelFile& file, const Options& options, const kernels::GemmU8S8Kernel& kernel,
-                          const kernels::GemmF32Kernel& kernel_f32) {
+                          const kernels::GemmF32Kernel& kernel_f32, format::ModelFile* consumable) {
   if (options.threads < 1 || options.threads > 1024) {
     throw ArgumentError("threads must be between 1 and 1024, got " + std::to_string(options.threads), "use --threads N with N >= 1");
   }
@@ -49,6 +49,7 @@ Model runtime::make_model(const format::ModelFile& file, const Options& options,
   co.fp32_reference = options.precision == Precision::fp32_reference;
   co.kernel = &kernel;
   co.kernel_f32 = &kernel_f32;
+  co.release_weights = consumable;
   impl->plan = runtime::compile_plan(file, co);
   impl->kernel_names = std::string(kernel.name) + ", " + kernel_f32.name;
   const auto& shape = file.graph.input_shape;

@@ -33,8 +33,9 @@ struct Model::Impl {
 
 namespace runtime {
 // Builds a model with explicit kernels (tests compare every ISA against the scalar one).
+// consumable: the same file, when the caller lets the compiler free its weights as it packs them.
 Model make_model(const format::ModelFile& file, const Options& options, const kernels::GemmU8S8Kernel& kernel,
-                 const kernels::GemmF32Kernel& kernel_f32);
+                 const kernels::GemmF32Kernel& kernel_f32, format::ModelFile* consumable = nullptr);
 }  // namespace runtime
 
 }  // namespace ttq

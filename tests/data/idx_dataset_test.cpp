@@ -128,7 +128,7 @@ TEST(IdxDataset, MissingFilesAreFileErrorsWithAHint) {
     ADD_FAILURE() << "expected FileError";
   } catch (const FileError& e) {
     EXPECT_NE(std::string(e.what()).find(dir / "train-labels-idx1-ubyte"), std::string::npos) << e.what();
-    EXPECT_NE(e.hint().find("setup.sh"), std::string::npos) << e.hint();
+    EXPECT_NE(e.hint().find("install-deps.sh"), std::string::npos) << e.hint();
   }
 }
 
