@@ -30,16 +30,19 @@ class ThreadPool {
   void drain(int worker);
 
   std::vector<std::thread> workers_;
+  // Workers and the caller spin briefly before sleeping: a network runs one
+  // parallel_for per layer, and a condition-variable wake-up per layer costs tens
+  // of microseconds, as much as a small layer's work.
   std::mutex mutex_;
   std::condition_variable wake_, done_;
-  uint64_t generation_ = 0;
-  bool stop_ = false;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<bool> stop_{false};
   // The job being run.
   TaskFn fn_ = nullptr;
   void* ctx_ = nullptr;
   int tasks_ = 0;
   std::atomic<int> next_{0};
-  int busy_ = 0;  // workers still inside the current job (guarded by mutex_)
+  std::atomic<int> busy_{0};  // workers still inside the current job
 };
 
 }  // namespace ttq::runtime
