@@ -2,7 +2,6 @@
 
 #include <sys/stat.h>
 
-#include <sstream>
 
 #include "common/atomic_file.h"
 #include "common/error.h"

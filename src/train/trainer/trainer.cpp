@@ -2,8 +2,6 @@
 
 #include <sys/stat.h>
 
-#include <chrono>
-#include <fstream>
 #include <thread>
 
 #include "common/atomic_file.h"
