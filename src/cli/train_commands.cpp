@@ -59,7 +59,13 @@ void add_training_flags(CLI::App* c, TrainFlags& f) {
 }
 
 void add_quant_flags(CLI::App* c, train::QuantConfig& q) {
-  c->add_option("--quant", q.method, "quantization method")->check(CLI::IsMember({"ttq"}));
+  c->add_option("--quant", q.method, "ttq, or a baseline: twn, bwn, dorefa, int8-qat, prune, kmeans")
+      ->check(CLI::IsMember({"ttq", "twn", "bwn", "dorefa", "int8-qat", "prune", "kmeans"}));
+  c->add_option("--weight-bits", q.weight_bits, "dorefa: bits per weight; kmeans: log2 of the cluster count")
+      ->check(CLI::Range(1, 8));
+  c->add_option("--act-bits", q.act_bits, "dorefa / int8-qat: bits of the input activations (0: fp32)")
+      ->check(CLI::Range(0, 8));
+  c->add_option("--prune", q.prune_fraction, "prune: fraction of weights set to zero")->check(CLI::Range(0.0, 1.0));
   c->add_option("--threshold-mode", q.threshold_mode, "t (delta = t * max|w|) or sparsity")
       ->check(CLI::IsMember({"t", "sparsity"}));
   c->add_option("--t", q.t, "threshold factor t (paper: 0.05)")->check(CLI::Range(0.0, 1.0));
@@ -154,7 +160,7 @@ void add_train_commands(CLI::App& app) {
     c->callback([c, f] { run_train(c, *f); });
   }
   {
-    auto* c = app.add_subcommand("quantize", "TTQ fine-tune from an fp32 checkpoint");
+    auto* c = app.add_subcommand("quantize", "quantized fine-tune (TTQ by default) from an fp32 checkpoint");
     auto f = std::make_shared<TrainFlags>();
     add_training_flags(c, *f);
     add_quant_flags(c, f->cfg.quant);

@@ -17,6 +17,16 @@ torch::Tensor QuantizableLayer::effective_weight() const {
   return quantizer_ ? quantizer_->forward(weight) : weight;
 }
 
+void QuantizableLayer::set_input_quantizer(std::shared_ptr<ActivationQuantizerImpl> q) {
+  if (input_quantizer_) unregister_module("act_quant");
+  input_quantizer_ = std::move(q);
+  if (input_quantizer_) register_module("act_quant", input_quantizer_);
+}
+
+torch::Tensor QuantizableLayer::effective_input(const torch::Tensor& x) const {
+  return input_quantizer_ ? input_quantizer_->forward(x) : x;
+}
+
 QConv2dImpl::QConv2dImpl(const QConv2dOptions& o) : options(o) {
   weight = register_parameter(
       "weight", torch::empty({o.out_channels, o.in_channels / o.groups, o.kernel_size, o.kernel_size}));
@@ -26,7 +36,7 @@ QConv2dImpl::QConv2dImpl(const QConv2dOptions& o) : options(o) {
 }
 
 torch::Tensor QConv2dImpl::forward(const torch::Tensor& x) {
-  return torch::conv2d(x, effective_weight(), bias, {options.stride, options.stride},
+  return torch::conv2d(effective_input(x), effective_weight(), bias, {options.stride, options.stride},
                        {options.padding, options.padding}, {1, 1}, options.groups);
 }
 
@@ -39,7 +49,7 @@ QLinearImpl::QLinearImpl(int64_t in_f, int64_t out_f, bool has_bias) : in_featur
 }
 
 torch::Tensor QLinearImpl::forward(const torch::Tensor& x) {
-  return torch::nn::functional::linear(x, effective_weight(), bias);
+  return torch::nn::functional::linear(effective_input(x), effective_weight(), bias);
 }
 
 std::vector<NamedLayer> quantizable_layers(torch::nn::Module& model) {

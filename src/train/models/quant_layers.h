@@ -29,10 +29,16 @@ class QuantizableLayer : public torch::nn::Module {
   const std::shared_ptr<WeightQuantizerImpl>& quantizer() const { return quantizer_; }
   // The weight used in forward: quantizer(weight), or weight itself.
   torch::Tensor effective_weight() const;
+  // Attach (or with nullptr, detach) an input quantizer; registers it as child "act_quant".
+  void set_input_quantizer(std::shared_ptr<ActivationQuantizerImpl> q);
+  const std::shared_ptr<ActivationQuantizerImpl>& input_quantizer() const { return input_quantizer_; }
+  // The input used in forward: input_quantizer(x), or x itself.
+  torch::Tensor effective_input(const torch::Tensor& x) const;
   virtual bool is_conv() const = 0;
 
  private:
   std::shared_ptr<WeightQuantizerImpl> quantizer_;
+  std::shared_ptr<ActivationQuantizerImpl> input_quantizer_;
 };
 
 class QConv2dImpl : public QuantizableLayer {

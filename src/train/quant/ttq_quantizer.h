@@ -34,6 +34,7 @@ class TTQQuantizerImpl : public WeightQuantizerImpl {
 
   torch::Tensor forward(const torch::Tensor& latent) override;
   std::string kind() const override { return "ttq"; }
+  double bits_per_weight() const override { return 2.0; }  // the model file's ternary2
   // sparsity, wp, wn, delta, counts {positive, zero, negative, total}, and the options.
   nlohmann::json stats(const torch::Tensor& latent) override;
   // Clamps wp, wn to >= min_scale without autograd. Training normally keeps them

@@ -5,6 +5,7 @@
 #include "train/models/network.h"
 #include "train/quant/apply_quantization.h"
 #include "train/quant/ttq_quantizer.h"
+#include "train/trainer/quant_methods.h"
 
 namespace ttq::train {
 
@@ -44,7 +45,9 @@ std::vector<std::string> attach_quantization(Network& net, const QuantConfig& q)
     }
     return attach_ttq(net, sel, o);
   }
-  throw ArgumentError("unknown --quant '" + q.method + "'", "use none or ttq");
+  if (auto names = attach_qat_baseline(net, sel, q)) return *names;
+  if (auto names = attach_compression_method(net, sel, q)) return *names;
+  throw ArgumentError("unknown --quant '" + q.method + "'", "see `ttq train --help` for the methods");
 }
 
 LoadedNetwork load_network(const std::string& checkpoint_or_dir) {

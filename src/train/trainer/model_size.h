@@ -1,5 +1,5 @@
-// Real sizes of a model's parameters: fp32, and ternary as the model file stores
-// it (2 bits per quantized weight + fp32 Wp, Wn; everything else fp32).
+// Real sizes of a model's parameters: fp32, and packed as each layer's quantizer
+// stores it (TTQ: 2 bits per weight + fp32 Wp, Wn); everything else fp32.
 #pragma once
 
 #include <cstdint>
@@ -15,8 +15,12 @@ struct SizeReport {
   int64_t quantized_params = 0;  // weights of quantized layers
   int64_t zero_weights = 0;      // quantized weights that are 0
   int64_t fp32_bytes = 0;        // params * 4
-  int64_t ternary_bytes = 0;     // ceil(n/4) per quantized layer + 8 (Wp, Wn) + 4 * other params
+  int64_t packed_bytes = 0;      // quantizers' packed_bytes() + 4 * other params
+  double quantized_bits = 0;     // sum of bits over quantized weights
+  bool ternary = false;          // every quantizer stores 2-bit ternary codes (TTQ, TWN)
   double sparsity() const { return quantized_params ? double(zero_weights) / quantized_params : 0.0; }
+  // Mean bits per weight of the quantized layers (32 when none is quantized).
+  double bits_per_weight() const { return quantized_params ? quantized_bits / quantized_params : 32.0; }
   nlohmann::json to_json() const;
 };
 

@@ -11,7 +11,9 @@
 namespace ttq::train {
 
 struct QuantConfig {
-  std::string method = "none";  // "none" (fp32) or "ttq"
+  // "none" (fp32), "ttq", or a baseline: "twn", "bwn", "dorefa", "int8-qat",
+  // "prune", "kmeans" (Deep Compression's two training stages)
+  std::string method = "none";
   std::string threshold_mode = "t";  // "t" or "sparsity"
   double t = 0.05;
   double sparsity = 0.5;
@@ -21,6 +23,9 @@ struct QuantConfig {
   bool quantize_last_fc = false;
   std::vector<std::string> exclude;
   bool weight_decay_on_scales = true;  // the authors' code decays Wp/Wn too
+  int weight_bits = 2;        // DoReFa weights; k-means: log2 of the cluster count
+  int act_bits = 0;           // DoReFa / INT8 QAT input activations (0: fp32)
+  double prune_fraction = 0.5;  // Deep Compression: fraction of weights pruned
 };
 
 struct TrainConfig {
