@@ -18,6 +18,7 @@
 #include "train/trainer/model_builder.h"
 #include "train/trainer/model_size.h"
 #include "train/trainer/progress.h"
+#include "train/trainer/weight_histograms.h"
 
 namespace ttq::train {
 namespace {
@@ -219,6 +220,7 @@ nlohmann::json run_training(const TrainConfig& cfg, const RunOptions& run) {
                             {"machine", machine_info()},
                             {"history", meta.history}};
   if (cfg.quantized()) summary["sparsity"] = size.sparsity();
+  summary["weight_histograms"] = weight_histograms(*net);
   write_file_atomically(run.output_dir + "/summary.json", [&](std::ostream& os) { os << summary.dump(2) << "\n"; });
   return summary;
 }

@@ -125,6 +125,21 @@ TEST_F(TrainerTest, TTQFineTuneFromFp32AndResume) {
   EXPECT_TRUE(straight.contains("sparsity"));
   EXPECT_GT(straight["sparsity"].get<double>(), 0.0);
   EXPECT_LT(straight["size"]["ternary_bytes"].get<int64_t>(), straight["size"]["fp32_bytes"].get<int64_t>() / 4);
+  EXPECT_DOUBLE_EQ(straight["size"]["bits_per_weight"].get<double>(), 2.0);
+
+  // The summary's weight histograms: every latent weight counted once, and each
+  // quantized layer's effective weights take at most 3 values.
+  const auto& hist = straight["weight_histograms"];
+  ASSERT_EQ(hist.size(), layers.size());
+  for (size_t i = 0; i < layers.size(); ++i) {
+    int64_t total = 0;
+    for (auto c : hist[i]["latent"]["counts"]) total += c.get<int64_t>();
+    EXPECT_EQ(total, layers[i].layer->weight.numel()) << layers[i].name;
+    EXPECT_EQ(hist[i]["quantized"].get<bool>(), bool(layers[i].layer->quantizer()));
+    if (hist[i]["quantized"].get<bool>()) {
+      EXPECT_LE(hist[i]["effective"]["values"].size(), 3u) << layers[i].name;
+    }
+  }
 }
 
 TEST_F(TrainerTest, BadInputsAreUserErrors) {
