@@ -11,6 +11,8 @@ void add_info_command(CLI::App& app);      // info (a zoo model, or a model file
 void add_export_command(CLI::App& app);    // export
 void add_runtime_commands(CLI::App& app);  // run, bench
 void add_table_command(CLI::App& app);     // table
+void add_ptq_commands(CLI::App& app);      // ptq (INT8 / FP16 post-training), compress (Deep Compression file)
+void add_report_command(CLI::App& app);    // report (results/ -> REPORT.md, report.html)
 // `ttq bench` re-executes itself once with OPENBLAS_CORETYPE set (see runtime_commands.cpp).
 void reexec_for_bench_if_needed(int argc, char** argv);
 
