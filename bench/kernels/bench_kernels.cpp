@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/cpu_model.h"
 #include "cpu_clock.h"
 #include "peak_probe.h"
 #include "kernels/gemm_f32.h"
@@ -102,7 +103,7 @@ int main(int argc, char** argv) {
   g_core_ghz = ttq::bench::measure_core_ghz();
   const double tsc_ghz = ttq::bench::measure_tsc_ghz();
   char buf[64];
-  benchmark::AddCustomContext("cpu_model", ttq::bench::cpu_model_name());
+  benchmark::AddCustomContext("cpu_model", ttq::cpu_model_name().c_str());
   std::snprintf(buf, sizeof buf, "%.3f", g_core_ghz);
   benchmark::AddCustomContext("core_ghz_measured", buf);
   std::snprintf(buf, sizeof buf, "%.3f", tsc_ghz);

@@ -3,8 +3,6 @@
 #include <chrono>
 #include <ctime>
 #include <cstdint>
-#include <fstream>
-#include <string>
 
 #if defined(__x86_64__)
 #include <x86intrin.h>
@@ -53,21 +51,6 @@ double measure_tsc_ghz() {
 #else
   return 0;
 #endif
-}
-
-const char* cpu_model_name() {
-  static const std::string name = [] {
-    std::ifstream in("/proc/cpuinfo");
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.rfind("model name", 0) == 0) {
-        const auto colon = line.find(':');
-        if (colon != std::string::npos) return line.substr(colon + 2);
-      }
-    }
-    return std::string("unknown");
-  }();
-  return name.c_str();
 }
 
 }  // namespace ttq::bench

@@ -10,7 +10,5 @@ double thread_cpu_seconds();
 double measure_core_ghz();
 // Time-stamp counter rate in GHz (the nominal clock on modern x86), measured against steady_clock.
 double measure_tsc_ghz();
-// "model name" from /proc/cpuinfo, or "unknown".
-const char* cpu_model_name();
 
 }  // namespace ttq::bench

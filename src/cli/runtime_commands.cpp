@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "common/cpu_model.h"
 #include "common/error.h"
 #include "data/batch_loader.h"
 #include "format/model_file.h"
@@ -106,14 +107,6 @@ struct BenchFlags {
   bool json = false;
 };
 
-std::string cpu_model() {
-  std::ifstream f("/proc/cpuinfo");
-  for (std::string line; std::getline(f, line);) {
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  }
-  return "unknown";
-}
-
 // OpenBLAS reads OPENBLAS_CORETYPE when it loads, and 0.3.21 does not know the newest
 // Xeons (it falls back to slow generic kernels). A user tuning LibTorch would set it,
 // so the benchmark does, for its own process only: it re-executes itself once.
@@ -157,7 +150,7 @@ void run_bench(const BenchFlags& f) {
   for (size_t i = 0; i < input.size(); ++i) input[i] = float((i * 2654435761u) % 1000) / 500.f - 1.f;
   const int iters = f.iters > 0 ? f.iters : std::max(5, 200 / f.batch);
   nlohmann::json out = {{"model", file.architecture}, {"batch", f.batch}, {"threads", f.threads},
-                        {"cpu", cpu_model()}, {"kernel", kernels::best_gemm_u8s8().name},
+                        {"cpu", cpu_model_name()}, {"kernel", kernels::best_gemm_u8s8().name},
                         {"isa", kernels::isa_name(kernels::active_isa())}};
   double runtime_ms = 0, libtorch_ms = 0;
   if (f.only != "libtorch") {
@@ -192,7 +185,7 @@ void run_bench(const BenchFlags& f) {
   if (f.json) {
     std::cout << out.dump() << std::endl;
   } else {
-    std::printf("%s batch %d threads %d on %s\n", file.architecture.c_str(), f.batch, f.threads, cpu_model().c_str());
+    std::printf("%s batch %d threads %d on %s\n", file.architecture.c_str(), f.batch, f.threads, cpu_model_name().c_str());
     if (runtime_ms > 0) std::printf("  ttq runtime (%s): %.3f ms\n", kernels::best_gemm_u8s8().name, runtime_ms);
     if (libtorch_ms > 0) std::printf("  LibTorch fp32 (BLAS %s): %.3f ms\n", blas_core().c_str(), libtorch_ms);
     if (runtime_ms > 0 && libtorch_ms > 0) std::printf("  speedup: %.2fx\n", libtorch_ms / runtime_ms);

@@ -2,21 +2,14 @@
 
 #include <torch/version.h>
 
-#include <fstream>
+#include "common/cpu_model.h"
+
 #include <thread>
 
 namespace ttq::train {
 
 nlohmann::json machine_info() {
-  std::string cpu = "unknown";
-  std::ifstream f("/proc/cpuinfo");
-  for (std::string line; std::getline(f, line);) {
-    if (line.rfind("model name", 0) == 0) {
-      cpu = line.substr(line.find(':') + 2);
-      break;
-    }
-  }
-  return {{"cpu", cpu},
+  return {{"cpu", cpu_model_name()},
           {"cores", std::thread::hardware_concurrency()},
           {"libtorch", TORCH_VERSION},
           {"cuda", torch::cuda::is_available()}};
