@@ -1,6 +1,8 @@
 // ttq train / quantize / eval: flags in the style of torchvision's reference scripts.
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -8,6 +10,9 @@
 
 #include "cli/commands.h"
 #include "common/error.h"
+#include "train/distributed/dist_env.h"
+#include "train/distributed/dist_error.h"
+#include "train/distributed/launcher.h"
 #include "train/models/network.h"
 #include "train/trainer/checkpoint.h"
 #include "train/trainer/data_setup.h"
@@ -56,6 +61,15 @@ void add_training_flags(CLI::App* c, TrainFlags& f) {
   c->add_flag("--quiet", f.run.quiet, "no progress lines");
   c->add_option("--stop-after-epochs", f.run.stop_after_epochs,
                 "stop after N epochs of this invocation (the schedule still spans --epochs); --resume continues");
+  c->add_option("--nproc-per-node", f.run.dist.nproc_per_node,
+                "data-parallel: start N ranks on this machine (--batch-size stays the global batch)")
+      ->check(CLI::PositiveNumber);
+  c->add_option("--dist-timeout", f.run.dist.timeout_seconds,
+                "seconds a rank waits for the others before the whole job stops")
+      ->check(CLI::PositiveNumber);
+  c->add_flag("--sync-bn", f.run.dist.sync_bn, "BatchNorm statistics over the global batch (all ranks)");
+  c->add_option("--amp", f.run.amp, "fp32 phase: none or bf16 (autocast)")->check(CLI::IsMember({"none", "bf16"}));
+  c->add_flag("--channels-last", f.run.channels_last, "fp32 phase: NHWC memory format");
 }
 
 void add_quant_flags(CLI::App* c, train::QuantConfig& q) {
@@ -108,9 +122,23 @@ void run_train(CLI::App* c, TrainFlags& f) {
     if (f.run.output_dir.empty()) f.run.output_dir = ckpt.substr(0, ckpt.find_last_of('/'));
   }
   if (cfg.data_path.empty()) throw ArgumentError("no --data-path given", "point it at the folder holding the data set");
+  if (f.run.dist.nproc_per_node > 1 && !train::dist::launched_as_rank()) {
+    // The launcher: start the ranks (this same command line) and supervise them.
+    train::dist::LaunchOptions lo;
+    lo.nproc_per_node = f.run.dist.nproc_per_node;
+    std::exit(train::dist::launch_local_ranks(lo));
+  }
   f.run.command = command_line();
-  const nlohmann::json summary = train::run_training(cfg, f.run);
-  std::cout << summary.dump(2) << std::endl;
+  nlohmann::json summary;
+  try {
+    summary = train::run_training(cfg, f.run);
+  } catch (const train::dist::DistributedError& e) {
+    // Exit at once: a Gloo thread may still wait on the dead rank, and joining it could hang.
+    std::fprintf(stderr, "ttq: error: %s\n", e.what());
+    std::fflush(nullptr);
+    std::_Exit(1);
+  }
+  if (!summary.empty()) std::cout << summary.dump(2) << std::endl;  // rank 0 only
 }
 
 void add_eval(CLI::App& app) {

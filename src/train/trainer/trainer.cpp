@@ -2,11 +2,21 @@
 
 #include <sys/stat.h>
 
+#include <optional>
 #include <thread>
 
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "data/batch_loader.h"
+#include "train/distributed/autocast_scope.h"
+#include "train/distributed/communicator.h"
+#include "train/distributed/dataset_shard.h"
+#include "train/distributed/dist_env.h"
+#include "train/distributed/dist_error.h"
+#include "train/distributed/fault_injection.h"
+#include "train/distributed/gradient_sync.h"
+#include "train/distributed/module_sync.h"
+#include "train/distributed/sync_batchnorm.h"
 #include "train/models/network.h"
 #include "train/models/quant_layers.h"
 #include "train/quant/apply_quantization.h"
@@ -70,11 +80,12 @@ nlohmann::json quantizer_stats(Network& net) {
   return layers;
 }
 
-c10::Device pick_device(const std::string& name) {
+c10::Device pick_device(const std::string& name, int local_rank) {
   if (name == "cpu") return c10::Device(c10::kCPU);
   if (name == "cuda") {
     if (!torch::cuda::is_available()) throw ArgumentError("--device cuda but no CUDA device is available", "use --device cpu");
-    return c10::Device(c10::kCUDA);
+    // One GPU per local rank, as torchrun does.
+    return c10::Device(c10::kCUDA, c10::DeviceIndex(local_rank % int(torch::cuda::device_count())));
   }
   throw ArgumentError("unknown --device '" + name + "'", "use cpu or cuda");
 }
@@ -93,15 +104,55 @@ void make_dirs(const std::string& dir) {
   }
 }
 
+// --channels-last: 4-d weights in NHWC, which oneDNN (CPU) and cuDNN prefer for convolutions.
+void set_memory_format(torch::nn::Module& net, torch::MemoryFormat format) {
+  torch::NoGradGuard no_grad;
+  for (auto& p : net.parameters())
+    if (p.dim() == 4) p.set_data(p.data().contiguous(format));
+}
+
+// Test-set evaluation; with several ranks each evaluates its shard and the sums are combined.
+EvalResult evaluate_all_ranks(Network& net, const data::Dataset& test, const TrainConfig& cfg, const Normalization& norm,
+                              c10::Device device, dist::Communicator* comm) {
+  if (!comm) return evaluate(net, test, norm, cfg.batch_size, device, cfg.workers);
+  dist::DatasetShard shard(test, comm->rank(), comm->world_size());
+  EvalResult r = evaluate(net, shard, norm, cfg.batch_size, device, cfg.workers);
+  const double n = double(r.count);
+  const auto sums = dist::allreduce_sum(*comm, {r.loss * n, r.top1 * n, r.top5 * n, n, r.seconds}, "evaluation sums");
+  r.count = int64_t(sums[3]);
+  if (r.count > 0) {
+    r.loss = sums[0] / sums[3];
+    r.top1 = sums[1] / sums[3];
+    r.top5 = sums[2] / sums[3];
+  }
+  r.seconds = sums[4] / comm->world_size();
+  return r;
+}
+
 }  // namespace
 
 nlohmann::json run_training(const TrainConfig& cfg, const RunOptions& run) {
   if (run.output_dir.empty()) throw ArgumentError("no --output-dir given");
   if (cfg.epochs < 1) throw ArgumentError("--epochs must be >= 1");
   if (cfg.batch_size < 1) throw ArgumentError("--batch-size must be >= 1");
-  make_dirs(run.output_dir);
-  const c10::Device device = pick_device(cfg.device);
+  if (run.amp != "none" && run.amp != "bf16") throw ArgumentError("unknown --amp '" + run.amp + "'", "use none or bf16");
+  if ((run.amp != "none" || run.channels_last) && cfg.quantized()) {
+    throw ArgumentError("--amp and --channels-last are for the fp32 phase", "drop them for quantized training");
+  }
+  if (run.dist.timeout_seconds < 1) throw ArgumentError("--dist-timeout must be at least 1 second");
+  const dist::DistEnv env = dist::read_dist_env();
+  const bool is_main = env.rank == 0;
+  const bool quiet = run.quiet || !is_main;
+  if (cfg.batch_size % env.world_size != 0) {
+    throw ArgumentError("--batch-size " + std::to_string(cfg.batch_size) + " is the global batch and must divide by the " +
+                            std::to_string(env.world_size) + " ranks",
+                        "pick a multiple of the world size");
+  }
+  if (is_main) make_dirs(run.output_dir);
+  const c10::Device device = pick_device(cfg.device, env.local_rank);
   torch::set_num_threads(cfg.threads > 0 ? cfg.threads : int(std::max(1u, std::thread::hardware_concurrency())));
+  std::unique_ptr<dist::Communicator> comm;
+  if (env.active()) comm = dist::Communicator::connect(env, std::chrono::seconds(run.dist.timeout_seconds), device);
 
   const TrainData data = open_train_data(cfg);
   torch::manual_seed(cfg.seed);  // initial weights are a function of the seed
@@ -138,11 +189,24 @@ nlohmann::json run_training(const TrainConfig& cfg, const RunOptions& run) {
     attach_quantization(*net, cfg.quant);
   }
   net->to(device);
+  if (run.channels_last) set_memory_format(*net, torch::MemoryFormat::ChannelsLast);
+  if (comm) dist::broadcast_module_state(*comm, *net);  // identical start whatever each rank loaded
   auto optimizer = make_optimizer(cfg, *net);
   if (!resume.empty()) load_checkpoint_optimizer(resume, *optimizer);
 
-  data::BatchLoader loader(*data.train, data.train_options);
+  // The global batch is split over the ranks: rank r takes positions r, r + W, ... of each
+  // global batch's share of the epoch order, so the union of the ranks' step-k batches is
+  // exactly 1 rank's step-k batch.
+  data::BatchLoaderOptions loader_options = data.train_options;
+  loader_options.batch_size = cfg.batch_size / env.world_size;
+  data::BatchLoader loader(*data.train, loader_options);
+  loader.shard(env.rank, env.world_size);
   const int64_t steps_per_epoch = int64_t(loader.batches_per_epoch());
+  std::unique_ptr<dist::GradientSync> grad_sync;
+  if (comm) grad_sync = std::make_unique<dist::GradientSync>(*comm, net->parameters());
+  std::optional<dist::SyncBatchNormScope> sync_bn;
+  if (comm && run.dist.sync_bn) sync_bn.emplace(comm.get());
+  long steps_this_run = 0;
   const std::string checkpoint_path = run.output_dir + "/checkpoint.pt";
 
   const int last_epoch = run.stop_after_epochs > 0 ? std::min(cfg.epochs, meta.epochs_done + run.stop_after_epochs)
@@ -155,26 +219,51 @@ nlohmann::json run_training(const TrainConfig& cfg, const RunOptions& run) {
     data::Batch batch;
     double loss_sum = 0;
     int64_t correct = 0, seen = 0, step = 0;
-    while (loader.next(batch)) {
-      set_lr(*optimizer, learning_rate(cfg, epoch, double(step) / double(steps_per_epoch)));
-      auto x = torch::from_blob(batch.images.data(), {batch.n, data.input_shape[0], data.input_shape[1], data.input_shape[2]})
-                   .to(device);
-      auto y = torch::from_blob(batch.labels.data(), {batch.n}, torch::kInt64).to(device);
-      optimizer->zero_grad();
-      auto logits = net->forward(x);
-      auto loss = torch::nn::functional::cross_entropy(logits, y);
-      loss.backward();
-      optimizer->step();
-      constrain_quantizers(*net);
-      ++step;
-      loss_sum += loss.item<double>() * batch.n;
-      correct += logits.argmax(1).eq(y).sum().item<int64_t>();
-      seen += batch.n;
-      if (!run.quiet) progress.update(step, loss_sum / seen, double(correct) / seen, seen);
+    try {
+      while (loader.next(batch)) {
+        dist::maybe_inject_fault(env.rank, ++steps_this_run);
+        set_lr(*optimizer, learning_rate(cfg, epoch, double(step) / double(steps_per_epoch)));
+        auto x = torch::from_blob(batch.images.data(), {batch.n, data.input_shape[0], data.input_shape[1], data.input_shape[2]})
+                     .to(device);
+        if (run.channels_last) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+        auto y = torch::from_blob(batch.labels.data(), {batch.n}, torch::kInt64).to(device);
+        optimizer->zero_grad();
+        if (grad_sync) grad_sync->begin_step();
+        torch::Tensor logits, loss;
+        {
+          dist::AutocastScope autocast(run.amp == "bf16", device);
+          logits = net->forward(x);
+          loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat), y);
+        }
+        loss.backward();
+        if (grad_sync) grad_sync->finish_step();  // every rank now holds the global-batch gradient
+        optimizer->step();
+        constrain_quantizers(*net);
+        ++step;
+        loss_sum += loss.item<double>() * batch.n;
+        correct += logits.argmax(1).eq(y).sum().item<int64_t>();
+        seen += batch.n;
+        if (!quiet) progress.update(step, loss_sum / seen, double(correct) / seen, seen * env.world_size);
+      }
+      progress.finish();
+      if (comm) {
+        const auto sums = dist::allreduce_sum(*comm, {loss_sum, double(correct), double(seen)}, "training metrics");
+        loss_sum = sums[0];
+        correct = int64_t(sums[1]);
+        seen = int64_t(sums[2]);
+        // Without --sync-bn each rank's running statistics saw only its shard: use rank 0's,
+        // as DistributedDataParallel does, so every rank evaluates and saves the same model.
+        if (!run.dist.sync_bn) dist::broadcast_module_buffers(*comm, *net);
+      }
+    } catch (const dist::DistributedError&) {
+      throw;
+    } catch (const std::exception& e) {
+      // A failed collective inside a backward hook reaches us re-wrapped by autograd.
+      if (comm && !comm->failure().empty()) throw dist::DistributedError(comm->failure());
+      throw;
     }
-    progress.finish();
     const double train_seconds = progress.seconds();
-    const EvalResult ev = evaluate(*net, *data.test, data.norm, cfg.batch_size, device, cfg.workers);
+    const EvalResult ev = evaluate_all_ranks(*net, *data.test, cfg, data.norm, device, comm.get());
     nlohmann::json entry = {{"epoch", epoch + 1},
                             {"lr", learning_rate(cfg, epoch, 0.0)},
                             {"train_loss", seen ? loss_sum / seen : 0.0},
@@ -188,19 +277,23 @@ nlohmann::json run_training(const TrainConfig& cfg, const RunOptions& run) {
     if (cfg.quantized()) entry["layers"] = quantizer_stats(*net);
     meta.history.push_back(entry);
     meta.epochs_done = epoch + 1;
+    if (!is_main) continue;  // only rank 0 writes
     net->to(torch::kCPU);  // checkpoints are device-independent
+    if (run.channels_last) set_memory_format(*net, torch::MemoryFormat::Contiguous);
     save_checkpoint(checkpoint_path, *net, optimizer.get(), meta);
     net->to(device);
+    if (run.channels_last) set_memory_format(*net, torch::MemoryFormat::ChannelsLast);
     write_file_atomically(run.output_dir + "/metrics.jsonl", [&](std::ostream& os) {
       for (const auto& h : meta.history) os << h.dump() << "\n";
     });
-    if (!run.quiet) {
+    if (!quiet) {
       std::fprintf(stderr, "epoch %d/%d: train loss %.4f acc %.2f%% | test top1 %.2f%% top5 %.2f%% | %.0f img/s\n",
                    epoch + 1, cfg.epochs, entry["train_loss"].get<double>(), 100 * entry["train_acc"].get<double>(),
                    100 * ev.top1, 100 * ev.top5, entry["images_per_s"].get<double>());
     }
   }
 
+  if (!is_main) return nlohmann::json::object();
   double seconds = 0;
   for (const auto& h : meta.history) seconds += h.value("train_seconds", 0.0) + h.value("eval_seconds", 0.0);
   const SizeReport size = size_report(*net);
@@ -220,6 +313,13 @@ nlohmann::json run_training(const TrainConfig& cfg, const RunOptions& run) {
                             {"machine", machine_info()},
                             {"history", meta.history}};
   if (cfg.quantized()) summary["sparsity"] = size.sparsity();
+  summary["distributed"] = {{"world_size", env.world_size},
+                            {"backend", comm ? (device.is_cuda() ? "nccl" : "gloo") : "none"},
+                            {"global_batch", cfg.batch_size},
+                            {"per_rank_batch", cfg.batch_size / env.world_size},
+                            {"sync_bn", run.dist.sync_bn}};
+  summary["amp"] = run.amp;
+  summary["channels_last"] = run.channels_last;
   summary["weight_histograms"] = weight_histograms(*net);
   write_file_atomically(run.output_dir + "/summary.json", [&](std::ostream& os) { os << summary.dump(2) << "\n"; });
   return summary;
