@@ -1,6 +1,7 @@
 #include "report/build_report.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <set>
 
@@ -9,6 +10,20 @@
 #include "report/text_format.h"
 
 namespace ttq::report {
+
+bool Table::is_numeric(size_t column) const {
+  if (is_code(column)) return false;
+  bool any = false;
+  for (const auto& row : rows) {
+    if (column >= row.size()) continue;
+    const std::string& c = row[column];
+    if (c.empty() || c == kMissing || c.rfind("not ", 0) == 0 || c.rfind("TODO", 0) == 0) continue;
+    const size_t i = (c[0] == '+' || c[0] == '-') ? 1 : 0;
+    if (i >= c.size() || !std::isdigit(static_cast<unsigned char>(c[i]))) return false;
+    any = true;
+  }
+  return any;
+}
 
 int Document::charts_with_data() const {
   int n = 0;

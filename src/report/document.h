@@ -14,6 +14,8 @@ struct Table {
   std::vector<std::vector<std::string>> rows;
   std::vector<bool> code_column;  // cells shown as code (commands); may be shorter than header
   bool is_code(size_t column) const { return column < code_column.size() && code_column[column]; }
+  // A column of figures (right-aligned): every cell that holds a value starts with a digit or a sign.
+  bool is_numeric(size_t column) const;
 };
 
 struct Block {

@@ -16,30 +16,33 @@ p { margin: 6px 0 10px; }
 nav ul { columns: 2; margin: 4px 0 8px; padding-left: 20px; font-size: 14px; }
 .table-wrap { overflow-x: auto; margin: 6px 0 12px; }
 table { border-collapse: collapse; font-size: 13px; background: #fff; }
-th, td { border: 1px solid #d6d6d6; padding: 3px 7px; text-align: right; vertical-align: top; }
+th, td { border: 1px solid #d6d6d6; padding: 3px 7px; text-align: left; vertical-align: top; }
 th { background: #eef1f5; }
-td:first-child, th:first-child, td:nth-child(2), th:nth-child(2) { text-align: left; }
-td code { font-size: 11px; text-align: left; display: inline-block; max-width: 460px; white-space: normal;
-          word-break: break-all; }
+td { white-space: nowrap; }
+td.num, th.num { text-align: right; }
+td.code { white-space: normal; }
+td code { font-size: 11px; display: inline-block; min-width: 300px; max-width: 460px; word-break: break-all; }
 td.notrun { color: #999; }
 p.note { background: #fff6e0; border-left: 4px solid #e0a800; padding: 6px 10px; }
 p.nodata { color: #777; font-style: italic; background: #f0f0f0; padding: 6px 10px; }
 figure { display: inline-block; margin: 6px 12px 12px 0; background: #fff; border: 1px solid #ddd; padding: 4px;
          vertical-align: top; }
-figcaption { font-size: 12px; color: #555; max-width: 680px; }
+figcaption { font-size: 12px; color: #555; max-width: 560px; }
 code { background: #f0f0f0; padding: 0 2px; }
 )css";
 
 void write_table(std::ostringstream& o, const Table& t) {
   o << "<div class=\"table-wrap\"><table><thead><tr>";
-  for (const auto& h : t.header) o << "<th>" << escape_xml(h) << "</th>";
+  for (size_t i = 0; i < t.header.size(); ++i) o << (t.is_numeric(i) ? "<th class=\"num\">" : "<th>") << escape_xml(t.header[i]) << "</th>";
   o << "</tr></thead><tbody>";
   for (const auto& row : t.rows) {
     o << "<tr>";
     for (size_t i = 0; i < t.header.size(); ++i) {
       const std::string cell = i < row.size() ? row[i] : "";
-      const bool not_run = cell.rfind("not run", 0) == 0;
-      o << (not_run ? "<td class=\"notrun\">" : "<td>");
+      std::string classes = cell.rfind("not run", 0) == 0 ? "notrun" : "";
+      if (t.is_numeric(i)) classes += classes.empty() ? "num" : " num";
+      if (t.is_code(i)) classes += classes.empty() ? "code" : " code";
+      o << (classes.empty() ? "<td>" : "<td class=\"" + classes + "\">");
       if (t.is_code(i) && cell != kMissing) o << "<code>" << escape_xml(cell) << "</code>";
       else o << escape_xml(cell);
       o << "</td>";

@@ -12,7 +12,7 @@ void write_table(std::ostringstream& o, const Table& t) {
   o << "|";
   for (const auto& h : t.header) o << " " << escape_markdown_cell(h) << " |";
   o << "\n|";
-  for (size_t i = 0; i < t.header.size(); ++i) o << (i < 2 ? ":---|" : "---:|");
+  for (size_t i = 0; i < t.header.size(); ++i) o << (t.is_numeric(i) ? "---:|" : ":---|");
   o << "\n";
   for (const auto& row : t.rows) {
     o << "|";

@@ -66,6 +66,7 @@ Chart accuracy_vs_bits(const std::vector<const Run*>& runs, const ModelDataset& 
   c.x_label = "bits per quantized weight (log2 axis)";
   c.y_label = "test top-1 (%)";
   c.log2_x = true;
+  c.x_include = {1, 32};
   c.no_data_message = "no run of " + pair.first + " / " + pair.second + " records both top-1 and bits per weight";
   // One series per method category, so the legend names the methods.
   std::map<std::string, size_t> index;

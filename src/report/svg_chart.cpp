@@ -33,30 +33,35 @@ double nice_step(double span, int target) {
   return 10 * mag;
 }
 
-// Widens a degenerate range and rounds it out to whole ticks.
-std::vector<double> linear_ticks(Range& r, int target) {
+// Widens a degenerate range; with `expand` rounds it out to whole ticks, else
+// keeps it and returns the ticks inside. Steps are at least min_step.
+std::vector<double> linear_ticks(Range& r, int target, bool expand, double min_step) {
   if (r.empty()) r = {0, 1};
   if (r.hi - r.lo < 1e-12) {
     const double pad = std::max(std::fabs(r.lo) * 0.05, 0.5);
     r.lo -= pad;
     r.hi += pad;
   }
-  const double step = nice_step(r.hi - r.lo, target);
-  r.lo = std::floor(r.lo / step + 1e-9) * step;
-  r.hi = std::ceil(r.hi / step - 1e-9) * step;
+  const double step = std::max(nice_step(r.hi - r.lo, target), min_step);
+  if (expand) {
+    r.lo = std::floor(r.lo / step + 1e-9) * step;
+    r.hi = std::ceil(r.hi / step - 1e-9) * step;
+  }
   std::vector<double> ticks;
-  for (double t = r.lo; t <= r.hi + step * 1e-6; t += step) ticks.push_back(std::fabs(t) < step * 1e-9 ? 0 : t);
+  for (double t = std::ceil(r.lo / step - 1e-9) * step; t <= r.hi + step * 1e-6; t += step)
+    ticks.push_back(std::fabs(t) < step * 1e-9 ? 0 : t);
   return ticks;
 }
 
+// Powers of two; the range reaches half an octave past the outermost ones so points stay off the edges.
 std::vector<double> log2_ticks(Range& r) {
   if (r.empty() || r.lo <= 0) r = {1, 32};
-  double lo = std::pow(2.0, std::floor(std::log2(r.lo)));
-  double hi = std::pow(2.0, std::ceil(std::log2(r.hi)));
+  double lo = std::pow(2.0, std::floor(std::log2(r.lo) + 1e-9));
+  double hi = std::pow(2.0, std::ceil(std::log2(r.hi) - 1e-9));
   if (hi <= lo) hi = lo * 2;
-  r = {lo, hi};
   std::vector<double> ticks;
   for (double t = lo; t <= hi * 1.0001; t *= 2) ticks.push_back(t);
+  r = {lo / std::sqrt(2.0), hi * std::sqrt(2.0)};
   return ticks;
 }
 
@@ -135,14 +140,22 @@ std::string render_svg(const Chart& c) {
     }
   }
   if (c.y_from_zero || bars) yr.add(0);
-  if (!bars && !c.log2_x && c.kind != Chart::Kind::Histogram && !xr.empty()) {
+  if (!bars)
+    for (double x : c.x_include) xr.add(x);
+  // Points and lines keep a margin from the plot's edges.
+  if ((c.kind == Chart::Kind::Line || c.kind == Chart::Kind::Scatter) && !yr.empty()) {
+    const double pad = std::max((yr.hi - yr.lo) * 0.08, 1e-9);
+    yr.lo -= pad;
+    yr.hi += pad;
+  }
+  if (!bars && !c.log2_x && !xr.empty()) {
     const double pad = (xr.hi - xr.lo) * 0.04;
     xr.lo -= pad;
     xr.hi += pad;
   }
-  const std::vector<double> yt = linear_ticks(yr, 5);
+  const std::vector<double> yt = linear_ticks(yr, 5, true, 0);
   std::vector<double> xt;
-  if (!bars) xt = c.log2_x ? log2_ticks(xr) : linear_ticks(xr, 6);
+  if (!bars) xt = c.log2_x ? log2_ticks(xr) : linear_ticks(xr, 6, false, c.integer_x ? 1.0 : 0.0);
 
   auto X = [&](double x) {
     if (c.log2_x) return left + pw * (std::log2(x) - std::log2(xr.lo)) / (std::log2(xr.hi) - std::log2(xr.lo));
@@ -223,9 +236,11 @@ std::string render_svg(const Chart& c) {
         o << "<circle cx=\"" << num(px) << "\" cy=\"" << num(py) << "\" r=\"" << (c.kind == Chart::Kind::Scatter ? "4.5" : "3")
           << "\" fill=\"" << color << "\"><title>" << escape_xml(sr.name.empty() ? labels[i] : sr.name) << ": ("
           << escape_xml(tick_label(pts[i].first)) << ", " << escape_xml(tick_label(pts[i].second)) << ")</title></circle>";
-        if (!labels[i].empty())
-          o << "<text x=\"" << num(px + 7) << "\" y=\"" << num(py - 6) << "\" font-size=\"10\" fill=\"#333333\">"
-            << escape_xml(truncate(labels[i], 28)) << "</text>";
+        if (!labels[i].empty()) {
+          const bool right_half = px > left + pw * 0.6;
+          o << "<text x=\"" << num(right_half ? px - 7 : px + 7) << "\" y=\"" << num(py - 6) << "\" font-size=\"10\" fill=\"#333333\""
+            << (right_half ? " text-anchor=\"end\"" : "") << ">" << escape_xml(truncate(labels[i], 28)) << "</text>";
+        }
       }
     }
   }

@@ -24,10 +24,12 @@ struct Chart {
   std::vector<Series> series;
   std::vector<std::string> categories;  // Bars: the label under each group of bars
   bool log2_x = false;                  // x on a log2 axis (bits per weight)
+  bool integer_x = false;               // x ticks at whole numbers only (epochs)
   bool y_from_zero = false;             // include 0 in the y range
+  std::vector<double> x_include;        // x values the axis always spans (e.g. 1 and 32 bits)
   std::string caption;                  // a sentence under the chart
   std::string no_data_message;          // shown instead of the chart when it has no data
-  int width = 680, height = 340;
+  int width = 560, height = 320;
 
   bool has_data() const;
 };

@@ -61,6 +61,7 @@ Chart curves_chart(const Results& results, const Run& ttq) {
   c.kind = Chart::Kind::Line;
   c.title = "Test top-1 per epoch: " + ttq.name;
   c.x_label = "epoch (TTQ's epochs continue after its fp32 start)";
+  c.integer_x = true;
   c.y_label = "test top-1 (%)";
   c.no_data_message = "run " + ttq.name + " records no per-epoch history";
   const Run* fp32 = fp32_parent(results, ttq);
@@ -115,6 +116,7 @@ Chart scales_chart(const Run& ttq) {
   c.kind = Chart::Kind::Line;
   c.title = "Wp (solid) and Wn (dashed) over training: " + ttq.name;
   c.x_label = "epoch (0: the initial scales)";
+  c.integer_x = true;
   c.y_label = "scale";
   c.no_data_message = "run " + ttq.name + " records no per-layer Wp/Wn";
   const auto& h = ttq.history();

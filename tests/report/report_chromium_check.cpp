@@ -75,7 +75,6 @@ int main() {
   const auto png = std::filesystem::file_size(out + "/shot.png", ec);
   std::printf("screenshot: exit %d, %s/shot.png %llu bytes\n", shot, out.c_str(), ec ? 0ULL : (unsigned long long)png);
   ok = ok && shot == 0 && !ec && png > 10000;
-  std::printf(ok ? "OK: the report renders in Chromium\n" : "FAIL: see %s\n", out.c_str());
-  if (ok) std::filesystem::remove_all(out, ec), std::filesystem::remove_all(results, ec);
+  std::printf(ok ? "OK: the report renders in Chromium\n" : "FAIL: see %s (run with TTQ_REPORT_KEEP=1 to keep it)\n", out.c_str());
   return ok ? 0 : 1;
 }

@@ -4,17 +4,37 @@
 
 #include <filesystem>
 #include <fstream>
+#include <cstdlib>
 #include <stdexcept>
+#include <vector>
 
 namespace ttq::report::testing {
 namespace fs = std::filesystem;
 
+namespace {
+
+// Temporary directories go at exit unless TTQ_REPORT_KEEP is set (to look at them).
+std::vector<fs::path>& temp_dirs() {
+  static std::vector<fs::path> dirs;
+  return dirs;
+}
+
+void remove_temp_dirs() {
+  if (std::getenv("TTQ_REPORT_KEEP")) return;
+  std::error_code ec;
+  for (const auto& d : temp_dirs()) fs::remove_all(d, ec);
+}
+
+}  // namespace
+
 std::string make_temp_dir(const std::string& tag) {
   static int counter = 0;
+  if (temp_dirs().empty()) std::atexit(remove_temp_dirs);
   const fs::path p = fs::temp_directory_path() /
                      ("ttq-report-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
   fs::remove_all(p);
   fs::create_directories(p);
+  temp_dirs().push_back(p);
   return p.string();
 }
 

@@ -8,7 +8,7 @@
 
 namespace ttq::report::testing {
 
-// A fresh empty directory under the system temp dir (removed by the caller or left for inspection).
+// A fresh empty directory under the system temp dir, removed at exit (kept when TTQ_REPORT_KEEP is set).
 std::string make_temp_dir(const std::string& tag);
 
 // A run summary; quantized methods get per-layer history and weight histograms.
