@@ -10,6 +10,7 @@ PACKAGES=(
   libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
   zlib1g-dev libstb-dev
   dataset-fashion-mnist
+  chromium  # headless rendering check of results/report.html (tests/report, scripts/screenshot-report.sh)
 )
 # npm may come from elsewhere than Debian (e.g. a Node.js install): then keep it.
 command -v npm >/dev/null || PACKAGES+=(npm)
