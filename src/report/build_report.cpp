@@ -84,6 +84,7 @@ Document build_report(const Results& results) {
   d.sections.push_back(seed000_section(results));
   d.sections.push_back(seed002_section(results));
   for (auto& s : training_sections(results)) d.sections.push_back(std::move(s));
+  d.sections.push_back(sqnr_section(results));
   d.sections.push_back(extras_section(results));
   d.sections.push_back(skipped_section(results));
   return d;

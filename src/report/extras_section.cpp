@@ -20,11 +20,27 @@ std::string scalar_text(const nlohmann::json& v) {
   return v.dump();
 }
 
-// Scalar leaves of an object as "a.b.c" -> value (arrays of scalars joined).
-void flatten(const nlohmann::json& v, const std::string& prefix, std::vector<std::vector<std::string>>& rows) {
+using RecordList = std::pair<std::string, std::vector<nlohmann::json>>;
+
+bool all_objects(const nlohmann::json& array) {
+  if (!array.is_array() || array.empty()) return false;
+  for (const auto& e : array)
+    if (!e.is_object()) return false;
+  return true;
+}
+
+// Scalar leaves of an object as "a.b.c" -> value (arrays of scalars joined);
+// arrays of objects go to `lists`, each shown as a table of its own.
+void flatten(const nlohmann::json& v, const std::string& prefix, std::vector<std::vector<std::string>>& rows,
+             std::vector<RecordList>& lists) {
   if (rows.size() >= kMaxRows) return;
   if (v.is_object()) {
-    for (auto it = v.begin(); it != v.end(); ++it) flatten(it.value(), prefix.empty() ? it.key() : prefix + "." + it.key(), rows);
+    for (auto it = v.begin(); it != v.end(); ++it)
+      flatten(it.value(), prefix.empty() ? it.key() : prefix + "." + it.key(), rows, lists);
+    return;
+  }
+  if (all_objects(v)) {
+    lists.push_back({prefix, std::vector<nlohmann::json>(v.begin(), v.end())});
     return;
   }
   if (v.is_array()) {
@@ -35,11 +51,28 @@ void flatten(const nlohmann::json& v, const std::string& prefix, std::vector<std
       for (const auto& e : v) joined += (joined.empty() ? "" : "; ") + scalar_text(e);
       rows.push_back({prefix, joined});
     } else {
-      for (size_t i = 0; i < v.size(); ++i) flatten(v[i], prefix + "[" + std::to_string(i) + "]", rows);
+      for (size_t i = 0; i < v.size(); ++i) flatten(v[i], prefix + "[" + std::to_string(i) + "]", rows, lists);
     }
     return;
   }
   rows.push_back({prefix, scalar_text(v)});
+}
+
+// Records (JSON objects) as a table: one column per scalar key, in first-seen order.
+Table record_table(const std::vector<nlohmann::json>& records) {
+  Table t;
+  std::set<std::string> seen;
+  for (const auto& r : records)
+    for (auto it = r.begin(); it != r.end(); ++it)
+      if (!it.value().is_structured() && t.header.size() < kMaxColumns && seen.insert(it.key()).second)
+        t.header.push_back(it.key());
+  for (const auto& r : records) {
+    if (t.rows.size() >= kMaxRows) break;
+    std::vector<std::string> row;
+    for (const auto& c : t.header) row.push_back(r.contains(c) ? scalar_text(r[c]) : kMissing);
+    t.rows.push_back(std::move(row));
+  }
+  return t;
 }
 
 }  // namespace
@@ -58,26 +91,25 @@ Section extras_section(const Results& results) {
     for (const auto& r : extra.records) objects = objects && r.is_object();
     if (!objects) continue;  // listed in the skipped section
     Table t;
+    std::vector<RecordList> lists;
     if (extra.records.size() == 1) {
       t.header = {"Field", "Value"};
-      flatten(extra.records.front(), "", t.rows);
+      flatten(extra.records.front(), "", t.rows, lists);
     } else {
-      std::vector<std::string> columns;
-      std::set<std::string> seen;
-      for (const auto& r : extra.records)
-        for (auto it = r.begin(); it != r.end(); ++it)
-          if (!it.value().is_structured() && columns.size() < kMaxColumns && seen.insert(it.key()).second)
-            columns.push_back(it.key());
-      t.header = columns;
-      for (const auto& r : extra.records) {
-        if (t.rows.size() >= kMaxRows) break;
-        std::vector<std::string> row;
-        for (const auto& c : columns) row.push_back(r.contains(c) ? scalar_text(r[c]) : kMissing);
-        t.rows.push_back(std::move(row));
-      }
+      t = record_table(extra.records);
     }
-    s.paragraph("`" + extra.name + "`" + (t.rows.size() >= kMaxRows ? " (first " + std::to_string(kMaxRows) + " rows)" : ""));
-    s.table(std::move(t));
+    const auto clipped = [](const Table& table) {
+      return table.rows.size() >= kMaxRows ? " (first " + std::to_string(kMaxRows) + " rows)" : std::string();
+    };
+    if (!t.rows.empty()) {
+      s.paragraph("`" + extra.name + "`" + clipped(t));
+      s.table(std::move(t));
+    }
+    for (const auto& [key, records] : lists) {
+      Table lt = record_table(records);
+      s.paragraph("`" + extra.name + "`: " + key + clipped(lt));
+      s.table(std::move(lt));
+    }
     ++shown;
   }
   if (shown == 0) s.paragraph("No runtime, size or speed files under results/ yet.");

@@ -28,6 +28,7 @@ std::vector<Section> method_sections(const Results& results);
 Section seed000_section(const Results& results);
 Section seed002_section(const Results& results);
 std::vector<Section> training_sections(const Results& results);
+Section sqnr_section(const Results& results);
 Section extras_section(const Results& results);
 Section skipped_section(const Results& results);
 

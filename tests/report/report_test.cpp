@@ -122,8 +122,10 @@ TEST(Report, HtmlIsWellFormedWithOneSvgPerChart) {
   const std::string html = render_html(d);
   EXPECT_EQ(xml_problem(html), "");
   // curves, sparsity, Wp/Wn for the TTQ run; 3 histograms x 3 quantized runs; the sweep;
-  // accuracy vs bits for both pairs.
-  EXPECT_GE(d.charts_with_data(), 3 + 9 + 1 + 2);
+  // accuracy vs bits for both pairs; the PTQ run's SQNR.
+  EXPECT_GE(d.charts_with_data(), 3 + 9 + 1 + 2 + 1);
+  EXPECT_NE(html.find("SQNR per layer: fashion-resnet20-ptq"), std::string::npos);
+  EXPECT_NE(html.find("Mean over 2 layers: 39.3 dB."), std::string::npos);
   EXPECT_EQ(count_of(html, "<svg"), d.charts_with_data());
   EXPECT_EQ(count_of(html, "</svg>"), d.charts_with_data());
   EXPECT_EQ(count_of(html, "<script"), 0);

@@ -110,8 +110,9 @@ std::string make_results_dir(const std::string& tag) {
   write_run(dir, "fashion-resnet20-ttq", synthetic_run("resnet20", "fashion-mnist", "ttq", 0.9296, 3, 2));
   write_run(dir, "fashion-resnet20-twn", synthetic_run("resnet20", "fashion-mnist", "twn", 0.9310, 3, 2));
   write_run(dir, "fashion-resnet20-bwn", synthetic_run("resnet20", "fashion-mnist", "bwn", 0.9100, 3, 1));
-  write_run(dir, "fashion-resnet20-ptq",
-            synthetic_run("resnet20", "fashion-mnist", "int8-ptq-per-channel-sym", 0.9330, 0, 8));
+  auto ptq = synthetic_run("resnet20", "fashion-mnist", "int8-ptq-per-channel-sym", 0.9330, 0, 8);
+  ptq["sqnr"] = {{{"layer", "layer1.0.conv1"}, {"sqnr_db", 38.5}}, {{"layer", "layer1.0.conv2"}, {"sqnr_db", 40.1}}};
+  write_run(dir, "fashion-resnet20-ptq", ptq);
   for (double r : {0.1, 0.3, 0.5}) {
     auto run = synthetic_run("resnet20", "fashion-mnist", "ttq", 0.92 + r / 100, 2, 2);
     run["config"]["quant"]["threshold_mode"] = "sparsity";
