@@ -18,7 +18,11 @@ void add_report_command(CLI::App& app) {
   c->add_option("--html", paths->html, "self-contained HTML report to write")->capture_default_str();
   c->callback([paths] {
     const report::ReportSummary s = report::write_report(*paths);
-    for (const auto& k : s.skipped) std::fprintf(stderr, "warning: skipped %s: %s\n", k.path.c_str(), k.reason.c_str());
+    for (const auto& k : s.skipped) {
+      // Most reasons name the file already.
+      if (k.reason.find(k.path) != std::string::npos) std::fprintf(stderr, "warning: skipped: %s\n", k.reason.c_str());
+      else std::fprintf(stderr, "warning: skipped %s: %s\n", k.path.c_str(), k.reason.c_str());
+    }
     std::printf("wrote %s and %s: %d runs, %d charts (%d without data), %zu files skipped\n", paths->markdown.c_str(),
                 paths->html.c_str(), s.runs, s.charts, s.empty_charts, s.skipped.size());
   });

@@ -113,7 +113,7 @@ Results load_results(const std::string& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec))
     throw FileError("results directory '" + dir + "' does not exist or is not a directory",
-                    "pass --results DIR with the runs' folders (results/<name>/metrics.json)");
+                    "pass --results DIR, the folder that holds <name>/metrics.json for each run");
   Results r;
   r.dir = dir;
   std::vector<fs::path> files;
