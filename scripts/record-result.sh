@@ -8,5 +8,6 @@ set -euo pipefail
 [ -f "$1/summary.json" ] || { echo "error: $1/summary.json not found (is the run finished?)" >&2; exit 2; }
 mkdir -p "results/$2"
 cp "$1/summary.json" "results/$2/metrics.json"
-cp "$1/metrics.jsonl" "results/$2/metrics.jsonl"
+# Post-training runs (ttq ptq) have no epochs, so no metrics.jsonl.
+if [ -f "$1/metrics.jsonl" ]; then cp "$1/metrics.jsonl" "results/$2/metrics.jsonl"; fi
 echo "recorded results/$2"

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The method table of issue 5 on ResNet-20 / Fashion-MNIST: every baseline fine-tuned
+# (or post-training quantized) from the same fp32 run with the same recipe as TTQ,
+# each recorded under results/fashion-resnet20-<method>/. Runs missing results only,
+# so it can be stopped and started again (an unfinished run resumes).
+#   bash scripts/run-methods.sh [METHOD ...]      (default: all of them)
+#   EPOCHS (default 6, as the TTQ row), THREADS (default: all cores)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TTQ=${TTQ:-build/src/cli/ttq}
+DATA=/usr/share/datasets/fashion-mnist
+FP32=runs/fashion-resnet20-fp32
+EPOCHS=${EPOCHS:-6}
+THREADS=${THREADS:-$(nproc)}
+[ -f "$FP32/checkpoint.pt" ] || { echo "error: $FP32/checkpoint.pt not found: run the fp32 row first (see README)" >&2; exit 2; }
+
+# The TTQ row's fine-tuning recipe, shared by every quantization-aware baseline.
+RECIPE=(--model resnet20 --dataset fashion-mnist --data-path $DATA --epochs "$EPOCHS" --lr 0.02 --wd 2e-4
+        --lr-scheduler cosine --pad 2 --hflip --threads "$THREADS" --seed 1 --quiet)
+
+finetune() {  # NAME FROM QUANT-FLAGS...
+  local name=$1 from=$2; shift 2
+  local run=runs/fashion-resnet20-$name
+  [ -f results/fashion-resnet20-$name/metrics.json ] && { echo "have results/fashion-resnet20-$name"; return; }
+  if [ -f $run/checkpoint.pt ]; then
+    $TTQ quantize "${RECIPE[@]}" "$@" --resume $run > /dev/null
+  else
+    $TTQ quantize "${RECIPE[@]}" "$@" --from "$from" --output-dir $run > /dev/null
+  fi
+  bash scripts/record-result.sh $run fashion-resnet20-$name
+}
+
+post_training() {  # NAME PTQ-FLAGS...
+  local name=$1; shift
+  [ -f results/fashion-resnet20-$name/metrics.json ] && { echo "have results/fashion-resnet20-$name"; return; }
+  $TTQ ptq $FP32 "$@" --threads "$THREADS" --output-dir runs/fashion-resnet20-$name > /dev/null
+  bash scripts/record-result.sh runs/fashion-resnet20-$name fashion-resnet20-$name
+}
+
+run_method() {
+  case $1 in
+    twn) finetune twn $FP32 --quant twn ;;
+    bwn) finetune bwn $FP32 --quant bwn ;;
+    dorefa) finetune dorefa $FP32 --quant dorefa --weight-bits 2 ;;
+    int8-qat) finetune int8-qat $FP32 --quant int8-qat --act-bits 8 ;;
+    int8-ptq) post_training int8-ptq --method int8 --granularity per-channel --symmetric ;;
+    int8-ptq-per-tensor) post_training int8-ptq-per-tensor --method int8 --granularity per-tensor --asymmetric ;;
+    fp16) post_training fp16 --method fp16 ;;
+    # Deep Compression: prune, retrain; then k-means (16 shared values), retrain the centroids.
+    prune) finetune prune $FP32 --quant prune --prune 0.5 ;;
+    kmeans) run_method prune; finetune kmeans runs/fashion-resnet20-prune --quant kmeans --weight-bits 4 ;;
+    *) echo "error: unknown method '$1'" >&2; exit 2 ;;
+  esac
+}
+
+methods=("$@")
+[ ${#methods[@]} -gt 0 ] || methods=(int8-ptq int8-ptq-per-tensor fp16 twn bwn dorefa int8-qat prune kmeans)
+for m in "${methods[@]}"; do run_method "$m"; done
