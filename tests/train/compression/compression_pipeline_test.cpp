@@ -117,8 +117,12 @@ TEST_F(CompressionPipeline, PruneThenKMeansThenHuffman) {
   EXPECT_LT(size.bits_per_weight(), 3.0);
   EXPECT_EQ(summary["size"]["packed_bytes"].get<int64_t>(), size.packed_bytes);
 
-  // A checkpoint without k-means layers cannot be coded.
+  // A checkpoint without k-means layers cannot be coded; ptq wants an fp32 one.
   EXPECT_THROW(compress_network(*pruned_net), ttq::ArgumentError);
+  PtqOptions ptq;
+  ptq.checkpoint = dir("prune");
+  ptq.threads = 1;
+  EXPECT_THROW(run_ptq(ptq), ttq::ArgumentError);
 }
 
 TEST_F(CompressionPipeline, PostTrainingInt8AndFp16) {
