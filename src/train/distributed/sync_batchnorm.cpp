@@ -36,13 +36,16 @@ class SyncBatchNormFunction : public torch::autograd::Function<SyncBatchNormFunc
     const auto shape = channel_shape(x);
     const int64_t channels = x.size(1);
     const auto xf = x.to(torch::kFloat);
-    auto stats = torch::cat({xf.sum(dims), (xf * xf).sum(dims),
-                             torch::full({1}, double(x.numel() / channels), xf.options())});
+    // Sums in double: var = E[x^2] - mean^2 cancels badly in float when |mean| >> std.
+    auto stats = torch::cat({xf.sum(dims, false, torch::kDouble), (xf * xf).sum(dims, false, torch::kDouble),
+                             torch::full({1}, double(x.numel() / channels), xf.options().dtype(torch::kDouble))});
     comm.allreduce_sum(stats, "sync batch-norm statistics");
     const double count = stats[2 * channels].item<double>();
-    const auto mean = stats.narrow(0, 0, channels) / count;
-    const auto var = (stats.narrow(0, channels, channels) / count - mean * mean).clamp_min(0);
-    const auto invstd = (var + eps).rsqrt();
+    const auto mean_d = stats.narrow(0, 0, channels) / count;
+    const auto var_d = (stats.narrow(0, channels, channels) / count - mean_d * mean_d).clamp_min(0);
+    const auto mean = mean_d.to(torch::kFloat);
+    const auto var = var_d.to(torch::kFloat);
+    const auto invstd = (var_d + eps).rsqrt().to(torch::kFloat);
     const auto xhat = (xf - mean.view(shape)) * invstd.view(shape);
     auto y = xhat;
     if (weight.defined()) y = y * weight.view(shape);
@@ -70,19 +73,19 @@ class SyncBatchNormFunction : public torch::autograd::Function<SyncBatchNormFunc
     const auto dims = reduce_dims(dy);
     const auto shape = channel_shape(dy);
     const int64_t channels = dy.size(1);
-    const auto sum_dy = dy.sum(dims);
-    const auto sum_dy_xhat = (dy * xhat).sum(dims);
+    const auto sum_dy = dy.sum(dims, false, torch::kDouble);
+    const auto sum_dy_xhat = (dy * xhat).sum(dims, false, torch::kDouble);
     auto global = torch::cat({sum_dy, sum_dy_xhat});
     comm.allreduce_sum(global, "sync batch-norm gradients");
-    const auto mean_dy = global.narrow(0, 0, channels) / count;
-    const auto mean_dy_xhat = global.narrow(0, channels, channels) / count;
+    const auto mean_dy = (global.narrow(0, 0, channels) / count).to(torch::kFloat);
+    const auto mean_dy_xhat = (global.narrow(0, channels, channels) / count).to(torch::kFloat);
     auto scale = invstd;
     if (weight.defined()) scale = scale * weight;
     auto dx = scale.view(shape) * (dy - mean_dy.view(shape) - xhat * mean_dy_xhat.view(shape));
     // Parameter gradients stay local: the gradient allreduce averages them like any other.
     torch::Tensor dweight, dbias;
     if (weight.defined()) dweight = sum_dy_xhat.to(weight.scalar_type());
-    if (ctx->saved_data["has_bias"].toBool()) dbias = sum_dy.to(weight.defined() ? weight.scalar_type() : dy.scalar_type());
+    if (ctx->saved_data["has_bias"].toBool()) dbias = sum_dy.to(weight.defined() ? weight.scalar_type() : torch::kFloat);
     return {dx.to(grad_out[0].scalar_type()), dweight, dbias, torch::Tensor(), torch::Tensor(), torch::Tensor(),
             torch::Tensor()};
   }

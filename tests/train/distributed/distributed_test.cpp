@@ -70,10 +70,10 @@ class DistributedTest : public ::testing::Test {
 
   // 128 images / global batch 32 = 4 steps an epoch; augmentation on, so the data order,
   // crops and flips must also agree between 1 and 2 ranks.
-  std::string train_flags(const std::string& out, int epochs = 1) const {
+  std::string train_flags(const std::string& out, int epochs = 1, int timeout = 60, int batch = 32) const {
     return " --model resnet20 --dataset mnist --data-path " + dir("data") + " --epochs " + std::to_string(epochs) +
-           " --batch-size 32 --lr 0.05 --threads 1 --workers 0 --seed 3 --pad 1 --hflip --quiet --dist-timeout 60"
-           " --output-dir " + out;
+           " --batch-size " + std::to_string(batch) + " --lr 0.05 --threads 1 --workers 0 --seed 3 --pad 1 --hflip" +
+           " --quiet --dist-timeout " + std::to_string(timeout) + " --output-dir " + out;
   }
 
   static void expect_same_state(const std::string& a, const std::string& b, double tol) {
@@ -128,7 +128,9 @@ TEST_F(DistributedTest, TwoRanksWithSyncBnEqualOneRank) {
   EXPECT_EQ(summary["distributed"]["world_size"], 2);
   EXPECT_EQ(summary["distributed"]["per_rank_batch"], 16);
   // Rank 0 alone printed the summary.
-  EXPECT_EQ(two.output.find("\"model\""), two.output.rfind("\"model\"")) << two.output;
+  const size_t first = two.output.find("\"finished\"");
+  EXPECT_NE(first, std::string::npos) << two.output;
+  EXPECT_EQ(first, two.output.rfind("\"finished\"")) << two.output;
 }
 
 TEST_F(DistributedTest, WithoutSyncBnTwoRanksDifferFromOneRank) {
@@ -142,7 +144,7 @@ TEST_F(DistributedTest, WithoutSyncBnTwoRanksDifferFromOneRank) {
 
 TEST_F(DistributedTest, TtqScalesAreAveragedAcrossRanks) {
   ASSERT_EQ(run(kTtq + " train" + train_flags(dir("fp32"))).status, 0);
-  const std::string q = " --from " + dir("fp32") + " --lr 0.01";
+  const std::string q = " --from " + dir("fp32");
   const Result one = run(kTtq + " quantize" + train_flags(dir("q1")) + q);
   ASSERT_EQ(one.status, 0) << one.output;
   const Result two = run(kTtq + " quantize --nproc-per-node 2 --sync-bn" + train_flags(dir("q2")) + q);
@@ -163,7 +165,7 @@ TEST_F(DistributedTest, KilledRankEndsTheOtherWithAMessage) {
   // torchrun style: two processes started with RANK/WORLD_SIZE/MASTER_* set, no launcher.
   const std::string env = "WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(free_port()) +
                           " TTQ_TEST_FAIL_RANK=1:2:kill ";
-  const std::string flags = train_flags(dir("run"), 3) + " --dist-timeout 30";
+  const std::string flags = train_flags(dir("run"), 3, 30);
   const Result r = run("(" + env + "RANK=1 " + kTtq + " train" + flags + " >/dev/null 2>&1 &) ; " + env + "RANK=0 " +
                        kTtq + " train" + flags);
   EXPECT_NE(r.status, 0) << r.output;
@@ -173,8 +175,7 @@ TEST_F(DistributedTest, KilledRankEndsTheOtherWithAMessage) {
 }
 
 TEST_F(DistributedTest, HungRankEndsTheJobWithinTheTimeout) {
-  const Result r = run("TTQ_TEST_FAIL_RANK=1:2:hang " + kTtq + " train --nproc-per-node 2" + train_flags(dir("run"), 3) +
-                       " --dist-timeout 4");
+  const Result r = run("TTQ_TEST_FAIL_RANK=1:2:hang " + kTtq + " train --nproc-per-node 2" + train_flags(dir("run"), 3, 4));
   EXPECT_NE(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("ttq: error: rank 0/2:"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("within 4 s"), std::string::npos) << r.output;
@@ -185,10 +186,10 @@ TEST_F(DistributedTest, HungRankEndsTheJobWithinTheTimeout) {
 TEST_F(DistributedTest, BadFlagsExitTwo) {
   const Result zero = run(kTtq + " train --nproc-per-node 0" + train_flags(dir("a")));
   EXPECT_EQ(zero.status, 2) << zero.output;
-  const Result odd = run(kTtq + " train --nproc-per-node 2" + train_flags(dir("b")) + " --batch-size 33");
+  const Result odd = run(kTtq + " train --nproc-per-node 2" + train_flags(dir("b"), 1, 60, 33));
   EXPECT_EQ(odd.status, 2) << odd.output;
   EXPECT_NE(odd.output.find("global batch"), std::string::npos) << odd.output;
-  const Result timeout = run(kTtq + " train --dist-timeout 0" + train_flags(dir("c")));
+  const Result timeout = run(kTtq + " train" + train_flags(dir("c"), 1, 0));
   EXPECT_EQ(timeout.status, 2) << timeout.output;
 }
 
