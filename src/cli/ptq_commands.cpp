@@ -4,9 +4,9 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <memory>
 
+#include "cli/command_line.h"
 #include "cli/commands.h"
 #include "common/error.h"
 #include "train/models/network.h"
@@ -16,14 +16,6 @@
 
 namespace ttq::cli {
 namespace {
-
-std::string command_line() {
-  std::ifstream f("/proc/self/cmdline", std::ios::binary);
-  std::string all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>()), out;
-  for (char ch : all) out += ch == '\0' ? ' ' : ch;
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  return out;
-}
 
 void add_ptq(CLI::App& app) {
   auto* c = app.add_subcommand("ptq", "post-training quantization of an fp32 checkpoint: INT8 or FP16, with SQNR");

@@ -3,11 +3,10 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
-#include <iterator>
 #include <memory>
 
+#include "cli/command_line.h"
 #include "cli/commands.h"
 #include "common/error.h"
 #include "train/distributed/dist_env.h"
@@ -103,15 +102,6 @@ train::TrainConfig merge_resumed(const train::TrainConfig& cli, const train::Tra
   if (c->count("--device")) cfg.device = cli.device;
   if (c->count("--data-path")) cfg.data_path = cli.data_path;
   return cfg;
-}
-
-// The command as typed (from /proc/self/cmdline), for the record in summary.json.
-std::string command_line() {
-  std::ifstream f("/proc/self/cmdline", std::ios::binary);
-  std::string all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>()), out;
-  for (char ch : all) out += ch == '\0' ? ' ' : ch;
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  return out;
 }
 
 void run_train(CLI::App* c, TrainFlags& f) {

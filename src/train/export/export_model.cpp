@@ -87,6 +87,7 @@ ExportResult export_model(Network& net, const CheckpointMeta& meta, const data::
   }
 
   // The tensors the graph reads, encoded.
+  const auto buffers = net.named_buffers();
   for (const auto& n : m.graph.nodes) {
     std::vector<std::string> names;
     if (n.op == "conv2d" || n.op == "linear") names = {n.name + ".weight", n.name + ".bias", n.name + ".scale"};
@@ -98,7 +99,7 @@ ExportResult export_model(Network& net, const CheckpointMeta& meta, const data::
       const bool weight = name.size() > 7 && name.compare(name.size() - 7, 7, ".weight") == 0;
       // Quantized layers must be ternary; fixed buffers such as option-A shortcut
       // selectors (values in {0, 1}) are stored ternary too when they are.
-      const bool is_buffer = !quantized.count(name) && weight && net.named_buffers().contains(name);
+      const bool is_buffer = !quantized.count(name) && weight && buffers.contains(name);
       if (quantized.count(name) || is_buffer) {
         if (ternary_tensor(it->second, options.ternary_encoding, &t)) {
           m.tensors[name] = std::move(t);

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "../trainer/tiny_idx.h"
+#include "../trainer/tiny_run.h"
 #include "train/models/network.h"
 #include "train/models/quant_layers.h"
 #include "train/quant/baselines/int8_activation_fake_quant.h"
@@ -38,17 +39,7 @@ class BaselineTraining : public ::testing::Test {
   }
 
   static TrainConfig config() {
-    TrainConfig c;
-    c.model = "resnet20";
-    c.dataset = "mnist";
-    c.data_path = (root_ / "data").string();
-    c.epochs = 1;
-    c.batch_size = 16;
-    c.lr = 0.02;
-    c.threads = 1;
-    c.workers = 1;
-    c.seed = 11;
-    return c;
+    return ttq::test::tiny_run_config((root_ / "data").string(), 11, 0.02);
   }
 
   // Fine-tunes the fp32 run with `quant` for one epoch; returns the summary.

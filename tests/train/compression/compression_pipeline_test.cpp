@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "../trainer/tiny_idx.h"
+#include "../trainer/tiny_run.h"
 #include "common/error.h"
 #include "train/models/network.h"
 #include "train/models/quant_layers.h"
@@ -35,16 +36,7 @@ class CompressionPipeline : public ::testing::Test {
   static void TearDownTestSuite() { fs::remove_all(root_); }
 
   static TrainConfig config(const std::string& method) {
-    TrainConfig c;
-    c.model = "resnet20";
-    c.dataset = "mnist";
-    c.data_path = (root_ / "data").string();
-    c.epochs = 1;
-    c.batch_size = 16;
-    c.lr = 0.05;
-    c.threads = 1;
-    c.workers = 1;
-    c.seed = 3;
+    TrainConfig c = ttq::test::tiny_run_config((root_ / "data").string(), 3, 0.05);
     c.quant.method = method;
     return c;
   }

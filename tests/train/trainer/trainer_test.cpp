@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "tiny_idx.h"
+#include "tiny_run.h"
 #include "train/models/network.h"
 #include "train/models/quant_layers.h"
 #include "train/trainer/checkpoint.h"
@@ -32,16 +33,7 @@ class TrainerTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(root_); }
 
   TrainConfig config(int epochs) const {
-    TrainConfig c;
-    c.model = "resnet20";
-    c.dataset = "mnist";
-    c.data_path = (root_ / "data").string();
-    c.epochs = epochs;
-    c.batch_size = 16;
-    c.lr = 0.05;
-    c.threads = 1;
-    c.workers = 1;
-    c.seed = 7;
+    TrainConfig c = ttq::test::tiny_run_config((root_ / "data").string(), 7, 0.05, epochs);
     c.pad = 1;
     c.hflip = true;
     return c;
