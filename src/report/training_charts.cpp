@@ -201,50 +201,43 @@ Chart histogram_chart(const Run& run, const nlohmann::json& layer) {
   return c;
 }
 
-Section curves_section(const Results& results, const std::vector<const Run*>& ttq) {
+// A section with one chart per TTQ run, or a single "no data" chart when there is none.
+template <class MakeChart>
+Section per_ttq_run_section(std::string id, std::string title, std::string paragraph,
+                            const std::vector<const Run*>& ttq, Chart::Kind kind, MakeChart make_chart) {
   Section s;
-  s.id = "curves";
-  s.title = "fp32 vs TTQ training curves";
-  s.paragraph("Test top-1 after every epoch of the fp32 run and of the TTQ run that fine-tuned from it.");
-  for (const Run* r : ttq) s.chart(curves_chart(results, *r));
+  s.id = std::move(id);
+  s.title = std::move(title);
+  s.paragraph(std::move(paragraph));
+  for (const Run* r : ttq) s.chart(make_chart(*r));
   if (ttq.empty()) {
     Chart c;
-    c.title = "fp32 vs TTQ training curves";
+    c.kind = kind;
+    c.title = s.title;
     c.no_data_message = "no TTQ run under results/ yet";
     s.chart(c);
   }
   return s;
+}
+
+Section curves_section(const Results& results, const std::vector<const Run*>& ttq) {
+  return per_ttq_run_section(
+      "curves", "fp32 vs TTQ training curves",
+      "Test top-1 after every epoch of the fp32 run and of the TTQ run that fine-tuned from it.", ttq,
+      Chart::Kind::Line, [&](const Run& r) { return curves_chart(results, r); });
 }
 
 Section sparsity_section(const std::vector<const Run*>& ttq) {
-  Section s;
-  s.id = "layer-sparsity";
-  s.title = "Per-layer sparsity of TTQ runs";
-  s.paragraph("The fraction of each quantized layer's weights that TTQ sets to 0 (|w̃| ≤ Δ) at the end of the run.");
-  for (const Run* r : ttq) s.chart(layer_sparsity_chart(*r));
-  if (ttq.empty()) {
-    Chart c;
-    c.kind = Chart::Kind::Bars;
-    c.title = "Per-layer sparsity";
-    c.no_data_message = "no TTQ run under results/ yet";
-    s.chart(c);
-  }
-  return s;
+  return per_ttq_run_section(
+      "layer-sparsity", "Per-layer sparsity of TTQ runs",
+      "The fraction of each quantized layer's weights that TTQ sets to 0 (|w̃| ≤ Δ) at the end of the run.", ttq,
+      Chart::Kind::Bars, layer_sparsity_chart);
 }
 
 Section scales_section(const std::vector<const Run*>& ttq) {
-  Section s;
-  s.id = "scales";
-  s.title = "Wp and Wn over training";
-  s.paragraph("TTQ learns two scales per layer: +Wp for positive codes, −Wn for negative ones.");
-  for (const Run* r : ttq) s.chart(scales_chart(*r));
-  if (ttq.empty()) {
-    Chart c;
-    c.title = "Wp and Wn over training";
-    c.no_data_message = "no TTQ run under results/ yet";
-    s.chart(c);
-  }
-  return s;
+  return per_ttq_run_section("scales", "Wp and Wn over training",
+                             "TTQ learns two scales per layer: +Wp for positive codes, −Wn for negative ones.", ttq,
+                             Chart::Kind::Line, scales_chart);
 }
 
 Section histograms_section(const Results& results) {
