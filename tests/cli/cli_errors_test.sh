@@ -2,19 +2,7 @@
 # Bad input to `ttq` gives one line on stderr and exit status 2; help gives 0.
 set -u
 TTQ="$1"
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-pass=0; fail=0
-
-expect() {  # expect STATUS DESCRIPTION -- ARGS...
-  local want=$1 what=$2; shift 3
-  "$TTQ" "$@" >"$tmp/out" 2>"$tmp/err"; local got=$?
-  local lines; lines=$(wc -l <"$tmp/err")
-  if [ "$got" = "$want" ] && { [ "$want" = 0 ] || [ "$lines" = 1 ]; }; then
-    pass=$((pass + 1))
-  else
-    fail=$((fail + 1)); echo "FAIL: $what: status $got (want $want), $lines stderr lines:"; cat "$tmp/err"
-  fi
-}
+source "$(dirname "$0")/expect_exit.sh"
 
 printf 'not a checkpoint' >"$tmp/bad.pt"
 printf 'not a model file' >"$tmp/bad.ttq"
