@@ -5,27 +5,31 @@
 # so it can be stopped and started again (an unfinished run resumes).
 #   bash scripts/run-methods.sh [METHOD ...]      (default: all of them)
 #   EPOCHS (default 6, as the TTQ row), THREADS (default: all cores)
+#   sweep: seed 002's sparsity sweep, TTQ in sparsity mode for r = 0 ... 0.5
+#   (ttq-r0 ... ttq-r0.5 one at a time), SWEEP_EPOCHS each (default 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TTQ=${TTQ:-build/src/cli/ttq}
 DATA=/usr/share/datasets/fashion-mnist
 FP32=runs/fashion-resnet20-fp32
 EPOCHS=${EPOCHS:-6}
+SWEEP_EPOCHS=${SWEEP_EPOCHS:-3}
+SWEEP=(0 0.1 0.2 0.3 0.4 0.5)
 THREADS=${THREADS:-$(nproc)}
 [ -f "$FP32/checkpoint.pt" ] || { echo "error: $FP32/checkpoint.pt not found: run the fp32 row first (see README)" >&2; exit 2; }
 
 # The TTQ row's fine-tuning recipe, shared by every quantization-aware baseline.
-RECIPE=(--model resnet20 --dataset fashion-mnist --data-path $DATA --epochs "$EPOCHS" --lr 0.02 --wd 2e-4
+RECIPE=(--model resnet20 --dataset fashion-mnist --data-path $DATA --lr 0.02 --wd 2e-4
         --lr-scheduler cosine --pad 2 --hflip --threads "$THREADS" --seed 1 --quiet)
 
-finetune() {  # NAME FROM QUANT-FLAGS...
-  local name=$1 from=$2; shift 2
+finetune() {  # NAME FROM EPOCHS QUANT-FLAGS...
+  local name=$1 from=$2 epochs=$3; shift 3
   local run=runs/fashion-resnet20-$name
   [ -f results/fashion-resnet20-$name/metrics.json ] && { echo "have results/fashion-resnet20-$name"; return; }
   if [ -f $run/checkpoint.pt ]; then
-    $TTQ quantize "${RECIPE[@]}" "$@" --resume $run > /dev/null
+    $TTQ quantize "${RECIPE[@]}" --epochs "$epochs" "$@" --resume $run > /dev/null
   else
-    $TTQ quantize "${RECIPE[@]}" "$@" --from "$from" --output-dir $run > /dev/null
+    $TTQ quantize "${RECIPE[@]}" --epochs "$epochs" "$@" --from "$from" --output-dir $run > /dev/null
   fi
   bash scripts/record-result.sh $run fashion-resnet20-$name
 }
@@ -39,16 +43,19 @@ post_training() {  # NAME PTQ-FLAGS...
 
 run_method() {
   case $1 in
-    twn) finetune twn $FP32 --quant twn ;;
-    bwn) finetune bwn $FP32 --quant bwn ;;
-    dorefa) finetune dorefa $FP32 --quant dorefa --weight-bits 2 ;;
-    int8-qat) finetune int8-qat $FP32 --quant int8-qat --act-bits 8 ;;
+    twn) finetune twn $FP32 "$EPOCHS" --quant twn ;;
+    bwn) finetune bwn $FP32 "$EPOCHS" --quant bwn ;;
+    dorefa) finetune dorefa $FP32 "$EPOCHS" --quant dorefa --weight-bits 2 ;;
+    int8-qat) finetune int8-qat $FP32 "$EPOCHS" --quant int8-qat --act-bits 8 ;;
     int8-ptq) post_training int8-ptq --method int8 --granularity per-channel --symmetric ;;
     int8-ptq-per-tensor) post_training int8-ptq-per-tensor --method int8 --granularity per-tensor --asymmetric ;;
     fp16) post_training fp16 --method fp16 ;;
     # Deep Compression: prune, retrain; then k-means (16 shared values), retrain the centroids.
-    prune) finetune prune $FP32 --quant prune --prune 0.5 ;;
-    kmeans) run_method prune; finetune kmeans runs/fashion-resnet20-prune --quant kmeans --weight-bits 4 ;;
+    # The two stages split the TTQ row's epoch budget between them.
+    prune) finetune prune $FP32 $((EPOCHS / 2)) --quant prune --prune 0.5 ;;
+    kmeans) run_method prune; finetune kmeans runs/fashion-resnet20-prune $((EPOCHS - EPOCHS / 2)) --quant kmeans --weight-bits 4 ;;
+    ttq-r*) finetune "$1" $FP32 "$SWEEP_EPOCHS" --threshold-mode sparsity --sparsity "${1#ttq-r}" ;;
+    sweep) for r in "${SWEEP[@]}"; do run_method ttq-r$r; done ;;
     *) echo "error: unknown method '$1'" >&2; exit 2 ;;
   esac
 }

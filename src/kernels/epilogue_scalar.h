@@ -6,23 +6,14 @@
 // ISA flags, and one shared out-of-line copy could carry AVX-512 code to an AVX2 CPU.
 #pragma once
 
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 
 #include "kernels/gemm_u8s8.h"
+#include "kernels/requantize.h"
 
 namespace ttq::kernels {
 namespace {
-
-// max/min written the way vmaxps/vminps behave (second operand on ties or NaN).
-inline float max0(float v) { return v > 0.f ? v : 0.f; }
-inline float min255(float v) { return v < 255.f ? v : 255.f; }
-
-inline uint8_t requantize_u8(float y, float inv_scale) {
-  const float t = min255(max0(y * inv_scale));
-  return static_cast<uint8_t>(static_cast<int>(std::nearbyint(t)));  // round half even
-}
 
 inline void epilogue_element(const Epilogue& ep, int row, int col, int32_t c) {
   const std::ptrdiff_t out_at = static_cast<std::ptrdiff_t>(row) * ep.ldc + col;

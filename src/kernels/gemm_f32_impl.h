@@ -3,10 +3,10 @@
 // values are contiguous: offset of B[k, n] = (p * K + k) * 16 + n % 16, p = n / 16.
 #pragma once
 
-#include <cmath>
 #include <cstddef>
 
 #include "kernels/gemm_f32.h"
+#include "kernels/requantize.h"
 
 namespace ttq::kernels {
 namespace detail {
@@ -21,16 +21,13 @@ namespace {  // internal linkage: included by files built with different ISA fla
 inline void epilogue_f32_element(const EpilogueF32& ep, int row, int col, float c) {
   float y = ep.scale != nullptr ? c * ep.scale[col] : c;
   if (ep.bias != nullptr) y = y + ep.bias[col];
-  if (ep.relu) y = y > 0.f ? y : 0.f;
+  if (ep.relu) y = max0(y);
   const std::ptrdiff_t at = static_cast<std::ptrdiff_t>(row) * ep.ldc + col;
   if (ep.out_f32 != nullptr) {
     ep.out_f32[at] = y;
     return;
   }
-  float t = y * ep.out_inv_scale;
-  t = t > 0.f ? t : 0.f;
-  t = t < 255.f ? t : 255.f;
-  ep.out_u8[at] = static_cast<uint8_t>(static_cast<int>(std::nearbyint(t)));
+  ep.out_u8[at] = requantize_u8(y, ep.out_inv_scale);
 }
 }  // namespace
 }  // namespace ttq::kernels

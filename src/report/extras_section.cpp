@@ -78,9 +78,7 @@ Table record_table(const std::vector<nlohmann::json>& records) {
 }  // namespace
 
 Section extras_section(const Results& results) {
-  Section s;
-  s.id = "runtime";
-  s.title = "Runtime, size and speed results";
+  Section s{"runtime", "Runtime, size and speed results", {}};
   s.paragraph("Other JSON files under results/ (runtime parity, benchmarks, file sizes and memory), shown as they are "
               "recorded. The ternary runtime's numbers and their commands are in these files.");
   int shown = 0;
@@ -117,9 +115,7 @@ Section extras_section(const Results& results) {
 }
 
 Section skipped_section(const Results& results) {
-  Section s;
-  s.id = "skipped";
-  s.title = "Files the report skipped";
+  Section s{"skipped", "Files the report skipped", {}};
   Table t;
   t.header = {"File", "Why"};
   for (const auto& k : results.skipped) t.rows.push_back({k.path, k.reason});

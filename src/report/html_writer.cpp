@@ -20,6 +20,7 @@ th, td { border: 1px solid #d6d6d6; padding: 3px 7px; text-align: left; vertical
 th { background: #eef1f5; }
 td { white-space: nowrap; }
 td.num, th.num { text-align: right; }
+td:not(.num) { white-space: normal; max-width: 240px; overflow-wrap: anywhere; }
 td.code { white-space: normal; }
 td code { font-size: 11px; display: inline-block; min-width: 300px; max-width: 460px; word-break: break-all; }
 td.notrun { color: #999; }

@@ -98,9 +98,7 @@ std::vector<Section> method_sections(const Results& results) {
   std::vector<Section> out;
   for (const auto& pair : model_dataset_pairs(results)) {
     const auto runs = runs_of(results, pair);
-    Section s;
-    s.id = "methods-" + pair.first + "-" + pair.second;
-    s.title = "Methods on " + pair.first + " / " + pair.second;
+    Section s{"methods-" + pair.first + "-" + pair.second, "Methods on " + pair.first + " / " + pair.second, {}};
     const Run* fp32 = best_run(runs, "fp32");
     Table t;
     t.header = {"Method", "Variant", "Run", "Top-1", "vs fp32 (points)", "Bits/weight", "Packed bytes", "fp32 / packed",

@@ -49,9 +49,7 @@ std::string error_of(const Run* r) {
 }  // namespace
 
 Section seed000_section(const Results& results) {
-  Section s;
-  s.id = "seed000";
-  s.title = "Seed 000's table: ResNet-18 and ResNet-34 on MNIST and Fashion-MNIST";
+  Section s{"seed000", "Seed 000's table: ResNet-18 and ResNet-34 on MNIST and Fashion-MNIST", {}};
   s.paragraph("Seed 000 reports parameters in millions and memory in MB (parameters × 4 bytes / 2^20); its quantized "
               "memory is a theoretical figure (2 bits a weight, first and last layer and BatchNorm in fp32). Ours "
               "are the counted bytes of our models: fp32 = 4 bytes a parameter, TTQ = the packed bytes the run "
@@ -78,9 +76,7 @@ Section seed000_section(const Results& results) {
 }
 
 Section seed002_section(const Results& results) {
-  Section s;
-  s.id = "seed002";
-  s.title = "Seed 002's CIFAR-10 ResNets (the TTQ paper)";
+  Section s{"seed002", "Seed 002's CIFAR-10 ResNets (the TTQ paper)", {}};
   s.paragraph("Test error in % on CIFAR-10 as the paper reports it, and ours where a run exists. CIFAR-10 cannot be "
               "downloaded on the machines that made these results; the commands are ready (`ttq train --model "
               "resnet20 --dataset cifar10 --data-path DIR ...`, then `ttq quantize --from ...`) and tested on "

@@ -8,9 +8,7 @@
 namespace ttq::report {
 
 Section sqnr_section(const Results& results) {
-  Section s;
-  s.id = "sqnr";
-  s.title = "Per-layer SQNR of post-training quantization";
+  Section s{"sqnr", "Per-layer SQNR of post-training quantization", {}};
   s.paragraph("10·log10(‖w‖² / ‖w − q(w)‖²) for each layer's weights: higher is closer to fp32; every 6 dB is about "
               "one bit.");
   int charts = 0;

@@ -205,9 +205,7 @@ Chart histogram_chart(const Run& run, const nlohmann::json& layer) {
 template <class MakeChart>
 Section per_ttq_run_section(std::string id, std::string title, std::string paragraph,
                             const std::vector<const Run*>& ttq, Chart::Kind kind, MakeChart make_chart) {
-  Section s;
-  s.id = std::move(id);
-  s.title = std::move(title);
+  Section s{std::move(id), std::move(title), {}};
   s.paragraph(std::move(paragraph));
   for (const Run* r : ttq) s.chart(make_chart(*r));
   if (ttq.empty()) {
@@ -241,9 +239,7 @@ Section scales_section(const std::vector<const Run*>& ttq) {
 }
 
 Section histograms_section(const Results& results) {
-  Section s;
-  s.id = "histograms";
-  s.title = "Weight histograms before and after quantization";
+  Section s{"histograms", "Weight histograms before and after quantization", {}};
   s.paragraph("Latent fp32 weights (binned) against the weights the layer computes with (for TTQ: the three values "
               "−Wn, 0, +Wp), for the first, a middle and the last quantized layer of each quantized run that "
               "records weight_histograms (runs recorded before the histograms existed do not).");
@@ -276,9 +272,7 @@ Section histograms_section(const Results& results) {
 }
 
 Section sweep_section(const Results& results) {
-  Section s;
-  s.id = "sweep";
-  s.title = "Sparsity sweep (TTQ, threshold mode \"sparsity\")";
+  Section s{"sweep", "Sparsity sweep (TTQ, threshold mode \"sparsity\")", {}};
   s.paragraph("Seed 002: TTQ with a target fraction r of zero weights per layer, r from 0 to 0.5; the paper finds the "
               "best accuracy at r between 0.3 and 0.5.");
   Chart c;

@@ -4,6 +4,9 @@
 #include <cmath>
 #include <cstring>
 
+#include "kernels/im2col.h"
+#include "kernels/requantize.h"
+
 namespace ttq::runtime {
 namespace {
 
@@ -13,12 +16,7 @@ void parallel(ThreadPool& pool, int tasks, F& f) {
   pool.parallel_for(tasks, [](void* ctx, int t, int w) { (*static_cast<F*>(ctx))(t, w); }, &f);
 }
 
-inline uint8_t quantize(float y, float inv_scale) {
-  float t = y * inv_scale;
-  t = t > 0.f ? t : 0.f;
-  t = t < 255.f ? t : 255.f;
-  return static_cast<uint8_t>(static_cast<int>(std::nearbyint(t)));  // round half even
-}
+using kernels::requantize_u8;
 
 // Read access to a value as float, from its f32 copy if it has one, else u8 * scale.
 struct In {
@@ -26,6 +24,17 @@ struct In {
   const uint8_t* q = nullptr;
   float scale = 0.f;
   float at(size_t i) const { return f ? f[i] : static_cast<float>(q[i]) * scale; }
+  // Locals, not members, in the loops: a store through dst could alias them otherwise,
+  // and the compiler would reload them each element instead of vectorizing.
+  void load(size_t i, size_t n, float* __restrict dst) const {
+    if (f) {
+      std::memcpy(dst, f + i, n * sizeof(float));
+      return;
+    }
+    const uint8_t* __restrict src = q + i;
+    const float s = scale;
+    for (size_t j = 0; j < n; ++j) dst[j] = static_cast<float>(src[j]) * s;
+  }
 };
 
 // Writes every representation a value keeps.
@@ -35,7 +44,11 @@ struct Out {
   float inv_scale = 0.f;
   void put(size_t i, float y) const {
     if (f) f[i] = y;
-    if (q) q[i] = quantize(y, inv_scale);
+    if (q) q[i] = requantize_u8(y, inv_scale);
+  }
+  void store(size_t i, size_t n, const float* __restrict src) const {
+    if (f) std::memcpy(f + i, src, n * sizeof(float));
+    if (q) kernels::requantize_u8_row(src, n, inv_scale, q + i);
   }
 };
 
@@ -135,43 +148,8 @@ class Executor {
     }
   }
 
-  template <class T>
-  static void im2col_rows(const T* in, const GemmLayer& L, int image, int r0, int count, int group, T* out) {
-    const size_t image_elems = static_cast<size_t>(L.in_h) * L.in_w * L.in_c;
-    const T* img = in + image * image_elems + group * L.Cg;
-    for (int r = r0; r < r0 + count; ++r) {
-      const int oy = r / L.out_w, ox = r % L.out_w;
-      T* dst = out + static_cast<size_t>(r - r0) * L.K;
-      const int ix0 = ox * L.sw - L.pw;
-      if (L.groups == 1) {
-        // Taps of one kernel row are contiguous in NHWC: one copy per kernel row.
-        const int kx_lo = std::max(0, -ix0), kx_hi = std::min(L.kw, L.in_w - ix0);
-        const size_t row_len = static_cast<size_t>(L.kw) * L.Cg;
-        for (int ky = 0; ky < L.kh; ++ky, dst += row_len) {
-          const int iy = oy * L.sh - L.ph + ky;
-          if (iy < 0 || iy >= L.in_h || kx_lo >= kx_hi) {
-            std::memset(dst, 0, sizeof(T) * row_len);
-            continue;
-          }
-          if (kx_lo > 0) std::memset(dst, 0, sizeof(T) * kx_lo * L.Cg);
-          std::memcpy(dst + static_cast<size_t>(kx_lo) * L.Cg, img + (static_cast<size_t>(iy) * L.in_w + ix0 + kx_lo) * L.in_c,
-                      sizeof(T) * (kx_hi - kx_lo) * L.Cg);
-          if (kx_hi < L.kw) std::memset(dst + static_cast<size_t>(kx_hi) * L.Cg, 0, sizeof(T) * (L.kw - kx_hi) * L.Cg);
-        }
-        continue;
-      }
-      for (int ky = 0; ky < L.kh; ++ky) {
-        const int iy = oy * L.sh - L.ph + ky;
-        for (int kx = 0; kx < L.kw; ++kx, dst += L.Cg) {
-          const int ix = ix0 + kx;
-          if (iy < 0 || iy >= L.in_h || ix < 0 || ix >= L.in_w) {
-            std::memset(dst, 0, sizeof(T) * L.Cg);
-          } else {
-            std::memcpy(dst, img + (static_cast<size_t>(iy) * L.in_w + ix) * L.in_c, sizeof(T) * L.Cg);
-          }
-        }
-      }
-    }
+  static kernels::ConvGeometry geometry(const GemmLayer& L) {
+    return {L.in_h, L.in_w, L.in_c, L.kh, L.kw, L.sh, L.sw, L.ph, L.pw};
   }
 
   void gemm_int8(const Step& st) {
@@ -185,6 +163,8 @@ class Executor {
     const float inv = y.has_u8 ? 1.f / y.scale : 0.f;
     const int O = L.out_c;
     const Tiles t = tiles(L);
+    const kernels::ConvGeometry geom = geometry(L);
+    const size_t image_elems = static_cast<size_t>(L.in_h) * L.in_w * L.in_c;
     auto task = [&](int task, int worker) {
       int m0, count, image, r0;
       task_rows(t, task, &m0, &count, &image, &r0);
@@ -196,7 +176,7 @@ class Executor {
           lda = L.in_c;
         } else {
           uint8_t* s = ws_.scratch_u8[worker].data();
-          im2col_rows(x, L, image, r0, count, g, s);
+          kernels::im2col_rows_u8(x + image * image_elems, geom, g * L.Cg, L.Cg, r0, count, s, L.K);
           a = s;
           lda = L.K;
         }
@@ -220,7 +200,7 @@ class Executor {
         L.kernel->run(count, a, lda, L.packed[g], ep);
         if (yf && yq) {  // both kept: requantize the float rows just written
           for (int r = 0; r < count; ++r) {
-            for (int o = 0; o < L.Og; ++o) yq[at + static_cast<size_t>(r) * O + o] = quantize(yf[at + static_cast<size_t>(r) * O + o], inv);
+            for (int o = 0; o < L.Og; ++o) yq[at + static_cast<size_t>(r) * O + o] = requantize_u8(yf[at + static_cast<size_t>(r) * O + o], inv);
           }
         }
       }
@@ -237,6 +217,8 @@ class Executor {
     // The kernel's epilogue has one output and no residual; otherwise finish here.
     const bool finish_here = res || (y.f && y.q);
     const Tiles t = tiles(L);
+    const kernels::ConvGeometry geom = geometry(L);
+    const size_t image_elems = static_cast<size_t>(L.in_h) * L.in_w * L.in_c;
     auto task = [&](int task, int worker) {
       int m0, count, image, r0;
       task_rows(t, task, &m0, &count, &image, &r0);
@@ -249,7 +231,7 @@ class Executor {
           a = x + static_cast<size_t>(m0) * L.in_c + g * L.Cg;
           lda = L.in_c;
         } else {
-          im2col_rows(x, L, image, r0, count, g, scratch);
+          kernels::im2col_rows_f32(x + image * image_elems, geom, g * L.Cg, L.Cg, r0, count, scratch, L.K);
           a = scratch;
           lda = L.K;
         }
@@ -352,24 +334,31 @@ class Executor {
     parallel(pool_, n_, task);
   }
 
+  // add, relu, affine (a standalone batchnorm) and copy, each with an optional relu.
+  // Chunks of a stack buffer keep every loop straight-line code the compiler vectorizes.
   void elementwise(const Step& st) {
-    const Value& yv = plan_.values[st.output];
+    const size_t per = plan_.values[st.output].elems();
+    const size_t C = static_cast<size_t>(plan_.values[st.output].C);
     const In a = in(st.inputs[0]);
     const In b = st.kind == StepKind::add ? in(st.inputs[1]) : In{};
     const Out y = out(st.output);
-    const size_t per = yv.elems();
-    const int C = yv.C;
+    const bool relu = st.relu || st.kind == StepKind::relu;
     auto task = [&](int image, int) {
-      for (size_t i = image * per; i < (image + 1) * per; ++i) {
-        float v = a.at(i);
-        switch (st.kind) {
-          case StepKind::add: v = v + b.at(i); break;
-          case StepKind::relu: v = v > 0.f ? v : 0.f; break;
-          case StepKind::affine: v = v * st.ch_scale[i % C] + st.ch_bias[i % C]; break;
-          default: break;
+      constexpr size_t kChunk = 256;
+      float va[kChunk], vb[kChunk];
+      const size_t end = (image + 1) * per;
+      for (size_t i = image * per; i < end; i += kChunk) {
+        const size_t n = std::min(kChunk, end - i);
+        a.load(i, n, va);
+        if (st.kind == StepKind::add) {
+          b.load(i, n, vb);
+          for (size_t j = 0; j < n; ++j) va[j] = va[j] + vb[j];
+        } else if (st.kind == StepKind::affine) {
+          for (size_t j = 0; j < n; ++j) va[j] = va[j] * st.ch_scale[(i + j) % C] + st.ch_bias[(i + j) % C];
         }
-        if (st.relu) v = v > 0.f ? v : 0.f;
-        y.put(i, v);
+        if (relu)
+          for (size_t j = 0; j < n; ++j) va[j] = kernels::max0(va[j]);
+        y.store(i, n, va);
       }
     };
     parallel(pool_, n_, task);

@@ -38,5 +38,8 @@ echo "$out"
 agreement=$(echo "$out" | sed -n 's/.*"agreement": \([0-9.]*\).*/\1/p')
 awk -v a="$agreement" 'BEGIN { exit !(a >= 0.9) }' || { echo "runtime agrees with LibTorch on only $agreement"; exit 1; }
 has '"speedup"' "$("$TTQ" bench "$tmp/m2.ttq" --iters 3 --json)"
-has ttq "$("$TTQ" table "$tmp/fp32" "$tmp/ttq")"
+table=$("$TTQ" table "$tmp/fp32" "$tmp/ttq")
+has '| ttq ' "$table"
+# Aligned: every line (header, rule, rows) has the same length.
+[ "$(awk '{ print length($0) }' <<<"$table" | sort -u | wc -l)" = 1 ] || { echo "misaligned table:"; echo "$table"; exit 1; }
 echo "1 passed, 0 failed"
