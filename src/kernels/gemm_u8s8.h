@@ -56,6 +56,17 @@ struct Epilogue {
   int ldc = 0;                // row stride of whichever output is set
 };
 
+// A given by row pointers instead of a dense matrix: the convolution without im2col.
+// Row m of A is the concatenation of `segments` runs of seg_k bytes, run s starting
+// at rows[m * segments + s] (K = segments * seg_k). For a convolution a run is one
+// kernel tap's channels in the NHWC input, or a zero buffer where the tap falls in
+// the padding. seg_k must be a multiple of 4, so runs never split a SIMD K group.
+struct IndirectA {
+  const uint8_t* const* rows = nullptr;
+  int segments = 1;
+  int seg_k = 0;
+};
+
 // One entry of the kernel registry. The same registry drives tests and benchmarks.
 struct GemmU8S8Kernel {
   const char* name;  // e.g. "gemm_u8s8_avx2_4x16"
@@ -65,6 +76,9 @@ struct GemmU8S8Kernel {
   // Computes rows [0, M) of C for all N columns and applies the epilogue.
   // The runtime parallelises by calling this on disjoint row ranges (offset A and outputs).
   void (*run)(int M, const uint8_t* a, int lda, const PackedB& b, const Epilogue& ep);
+  // The same with A given by row pointers (b.K == a.segments * a.seg_k); the same
+  // accumulators and outputs as `run` on the gathered dense A, bit for bit.
+  void (*run_indirect)(int M, const IndirectA& a, const PackedB& b, const Epilogue& ep);
 };
 
 // All kernels compiled into this binary, scalar reference first.

@@ -90,13 +90,56 @@ __attribute__((noinline)) void zmm_accumulate(const uint8_t* a, std::ptrdiff_t l
     for (int v = 0; v < NV; ++v) _mm512_store_si512(c + (m * NV + v) * W, acc[m][v]);
 }
 
+// The same K loop over row pointers: per segment, MR pointers and seg_groups groups of 4.
 template <int MR, int NV>
-void zmm_tile(int m0, int n0, const uint8_t* a, int lda, const PackedB& b, const Epilogue& ep) {
+__attribute__((noinline)) void zmm_accumulate_rows(const uint8_t* const* rows, int segments, int seg_groups,
+                                                   const int8_t* bp, std::ptrdiff_t panel_bytes, int32_t* c) {
+  constexpr int W = detail::kZmmPanel;
+  __m512i acc[MR][NV];
+#pragma GCC unroll 16
+  for (int m = 0; m < MR; ++m)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[m][v] = _mm512_setzero_si512();
+  const int8_t* bq = bp;
+  for (int s = 0; s < segments; ++s, bq += static_cast<std::ptrdiff_t>(seg_groups) * W * 4) {
+    const uint8_t* p[MR];
+#pragma GCC unroll 16
+    for (int m = 0; m < MR; ++m) p[m] = rows[m * segments + s];
+    for (int g = 0; g < seg_groups; ++g) {
+      __m512i bv[NV];
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) bv[v] = _mm512_loadu_si512(bq + v * panel_bytes + g * W * 4);
+#pragma GCC unroll 16
+      for (int m = 0; m < MR; ++m) {
+        const __m512i av = _mm512_set1_epi32(load_a4(p[m] + 4 * g));
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) acc[m][v] = _mm512_dpbusd_epi32(acc[m][v], av, bv[v]);
+      }
+    }
+  }
+#pragma GCC unroll 16
+  for (int m = 0; m < MR; ++m)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) _mm512_store_si512(c + (m * NV + v) * W, acc[m][v]);
+}
+
+template <int MR, int NV>
+void accumulate(const detail::DenseRows& src, int m0, int K, const int8_t* bp, std::ptrdiff_t panel_bytes, int32_t* c) {
+  zmm_accumulate<MR, NV>(src.a + m0 * src.lda, src.lda, K, bp, panel_bytes, c);
+}
+template <int MR, int NV>
+void accumulate(const detail::PointerRows& src, int m0, int, const int8_t* bp, std::ptrdiff_t panel_bytes, int32_t* c) {
+  zmm_accumulate_rows<MR, NV>(src.a.rows + static_cast<std::ptrdiff_t>(m0) * src.a.segments, src.a.segments,
+                              src.a.seg_k / 4, bp, panel_bytes, c);
+}
+
+template <int MR, int NV, class Rows>
+void zmm_tile(int m0, int n0, const Rows& rows, const PackedB& b, const Epilogue& ep) {
   constexpr int W = detail::kZmmPanel;
   const int K = b.K, N = b.N, k4 = (K + 3) / 4;
   const std::ptrdiff_t panel_bytes = static_cast<std::ptrdiff_t>(k4) * W * 4;
   alignas(64) int32_t c[MR * NV * W];
-  zmm_accumulate<MR, NV>(a + static_cast<std::ptrdiff_t>(m0) * lda, lda, K, b.data.data() + (n0 / W) * panel_bytes, panel_bytes, c);
+  accumulate<MR, NV>(rows, m0, K, b.data.data() + (n0 / W) * panel_bytes, panel_bytes, c);
 
   for (int m = 0; m < MR; ++m) {
     for (int v = 0; v < NV; ++v) {
@@ -111,20 +154,33 @@ void zmm_tile(int m0, int n0, const uint8_t* a, int lda, const PackedB& b, const
   }
 }
 
-template <int MR, int NV>
-void zmm_rows(int rows, int m0, int n0, const uint8_t* a, int lda, const PackedB& b, const Epilogue& ep) {
-  if (rows == MR) {
-    zmm_tile<MR, NV>(m0, n0, a, lda, b, ep);
+template <int MR, int NV, class Rows>
+void zmm_rows(int count, int m0, int n0, const Rows& rows, const PackedB& b, const Epilogue& ep) {
+  if (count == MR) {
+    zmm_tile<MR, NV>(m0, n0, rows, b, ep);
   } else if constexpr (MR > 1) {
-    zmm_rows<MR - 1, NV>(rows, m0, n0, a, lda, b, ep);
+    zmm_rows<MR - 1, NV>(count, m0, n0, rows, b, ep);
   }
 }
 
-template <int MR, int NV>
-void zmm_block(int M, int n0, const uint8_t* a, int lda, const PackedB& b, const Epilogue& ep) {
-  for (int m0 = 0; m0 < M; m0 += MR) {
-    const int rows = M - m0 < MR ? M - m0 : MR;
-    zmm_rows<MR, NV>(rows, m0, n0, a, lda, b, ep);
+template <int MR, int NV, class Rows>
+void zmm_block(int M, int n0, const Rows& rows, const PackedB& b, const Epilogue& ep) {
+  for (int m0 = 0; m0 < M; m0 += MR) zmm_rows<MR, NV>(M - m0 < MR ? M - m0 : MR, m0, n0, rows, b, ep);
+}
+
+// Column blocks of up to 4 panels (64 columns); the tile height fills the 32 registers.
+template <class Rows>
+void zmm_gemm(int M, const Rows& rows, const PackedB& b, const Epilogue& ep) {
+  constexpr int W = detail::kZmmPanel;
+  const int N = b.N;
+  for (int n0 = 0; n0 < N; n0 += 4 * W) {
+    const int panels = (N - n0 + W - 1) / W;
+    switch (panels >= 4 ? 4 : panels) {
+      case 4: zmm_block<6, 4>(M, n0, rows, b, ep); break;
+      case 3: zmm_block<8, 3>(M, n0, rows, b, ep); break;
+      case 2: zmm_block<12, 2>(M, n0, rows, b, ep); break;
+      default: zmm_block<12, 1>(M, n0, rows, b, ep); break;
+    }
   }
 }
 
@@ -133,17 +189,11 @@ void zmm_block(int M, int n0, const uint8_t* a, int lda, const PackedB& b, const
 namespace detail {
 void run_u8s8_avx512_vnni(int M, const uint8_t* a, int lda, const PackedB& b, const Epilogue& ep) {
   assert(b.isa == Isa::avx512_vnni);
-  constexpr int W = kZmmPanel;
-  const int N = b.N;
-  for (int n0 = 0; n0 < N; n0 += 4 * W) {
-    const int panels = (N - n0 + W - 1) / W;
-    switch (panels >= 4 ? 4 : panels) {
-      case 4: zmm_block<6, 4>(M, n0, a, lda, b, ep); break;
-      case 3: zmm_block<8, 3>(M, n0, a, lda, b, ep); break;
-      case 2: zmm_block<12, 2>(M, n0, a, lda, b, ep); break;
-      default: zmm_block<12, 1>(M, n0, a, lda, b, ep); break;
-    }
-  }
+  zmm_gemm(M, DenseRows{a, lda}, b, ep);
+}
+void run_u8s8_avx512_vnni_indirect(int M, const IndirectA& a, const PackedB& b, const Epilogue& ep) {
+  assert(b.isa == Isa::avx512_vnni && a.segments * a.seg_k == b.K && a.seg_k % 4 == 0);
+  zmm_gemm(M, PointerRows{a}, b, ep);
 }
 }  // namespace detail
 }  // namespace ttq::kernels

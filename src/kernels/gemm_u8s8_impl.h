@@ -8,6 +8,8 @@
 //   with p = n / panel_width and K4 = ceil(K / 4).
 #pragma once
 
+#include <cstddef>
+
 #include "kernels/gemm_u8s8.h"
 
 namespace ttq::kernels::detail {
@@ -19,6 +21,7 @@ void check_weight_range(const int8_t* b_kn, int K, int N);
 
 void pack_u8s8_ref(const int8_t* b_kn, int K, int N, PackedB* out);
 void run_u8s8_ref(int M, const uint8_t* a, int lda, const PackedB& b, const Epilogue& ep);
+void run_u8s8_ref_indirect(int M, const IndirectA& a, const PackedB& b, const Epilogue& ep);
 
 void pack_u8s8_ymm(const int8_t* b_kn, int K, int N, PackedB* out);   // panel width 8, isa avx2
 void pack_u8s8_ymm_vnni(const int8_t* b_kn, int K, int N, PackedB* out);  // same layout, isa avx_vnni
@@ -27,8 +30,21 @@ void pack_u8s8_zmm(const int8_t* b_kn, int K, int N, PackedB* out);   // panel w
 void run_u8s8_avx2(int M, const uint8_t* a, int lda, const PackedB& b, const Epilogue& ep);
 void run_u8s8_avx_vnni(int M, const uint8_t* a, int lda, const PackedB& b, const Epilogue& ep);
 void run_u8s8_avx512_vnni(int M, const uint8_t* a, int lda, const PackedB& b, const Epilogue& ep);
+void run_u8s8_avx2_indirect(int M, const IndirectA& a, const PackedB& b, const Epilogue& ep);
+void run_u8s8_avx_vnni_indirect(int M, const IndirectA& a, const PackedB& b, const Epilogue& ep);
+void run_u8s8_avx512_vnni_indirect(int M, const IndirectA& a, const PackedB& b, const Epilogue& ep);
 
 constexpr int kYmmPanel = 8;
 constexpr int kZmmPanel = 16;
+
+// Where the SIMD kernels' tiles read A from: a dense matrix (run) or row pointers
+// (run_indirect). The tile code is written once over both.
+struct DenseRows {
+  const uint8_t* a;
+  std::ptrdiff_t lda;
+};
+struct PointerRows {
+  const IndirectA& a;
+};
 
 }  // namespace ttq::kernels::detail

@@ -21,4 +21,22 @@ void run_u8s8_ref(int M, const uint8_t* a, int lda, const PackedB& b, const Epil
   }
 }
 
+void run_u8s8_ref_indirect(int M, const IndirectA& a, const PackedB& b, const Epilogue& ep) {
+  assert(b.isa == Isa::scalar && a.segments * a.seg_k == b.K);
+  const int N = b.N;
+  for (int m = 0; m < M; ++m) {
+    for (int n = 0; n < N; ++n) {
+      int32_t c = 0;
+      for (int s = 0; s < a.segments; ++s) {
+        const uint8_t* run = a.rows[static_cast<std::ptrdiff_t>(m) * a.segments + s];
+        for (int k = 0; k < a.seg_k; ++k) {
+          const size_t kk = static_cast<size_t>(s) * a.seg_k + k;
+          c += static_cast<int32_t>(run[k]) * static_cast<int32_t>(b.data[kk * N + n]);
+        }
+      }
+      epilogue_element(ep, m, n, c);
+    }
+  }
+}
+
 }  // namespace ttq::kernels::detail

@@ -5,11 +5,15 @@ namespace ttq::kernels {
 
 const std::vector<GemmU8S8Kernel>& gemm_u8s8_kernels() {
   static const std::vector<GemmU8S8Kernel> table = {
-      {"gemm_u8s8_ref", Isa::scalar, detail::pack_u8s8_ref, detail::run_u8s8_ref},
+      {"gemm_u8s8_ref", Isa::scalar, detail::pack_u8s8_ref, detail::run_u8s8_ref,
+       detail::run_u8s8_ref_indirect},
 #ifdef TTQ_KERNELS_X86
-      {"gemm_u8s8_avx2_5x16", Isa::avx2, detail::pack_u8s8_ymm, detail::run_u8s8_avx2},
-      {"gemm_u8s8_avx_vnni_6x16", Isa::avx_vnni, detail::pack_u8s8_ymm_vnni, detail::run_u8s8_avx_vnni},
-      {"gemm_u8s8_avx512_vnni_6x64", Isa::avx512_vnni, detail::pack_u8s8_zmm, detail::run_u8s8_avx512_vnni},
+      {"gemm_u8s8_avx2_5x16", Isa::avx2, detail::pack_u8s8_ymm, detail::run_u8s8_avx2,
+       detail::run_u8s8_avx2_indirect},
+      {"gemm_u8s8_avx_vnni_6x16", Isa::avx_vnni, detail::pack_u8s8_ymm_vnni, detail::run_u8s8_avx_vnni,
+       detail::run_u8s8_avx_vnni_indirect},
+      {"gemm_u8s8_avx512_vnni_6x64", Isa::avx512_vnni, detail::pack_u8s8_zmm, detail::run_u8s8_avx512_vnni,
+       detail::run_u8s8_avx512_vnni_indirect},
 #endif
   };
   return table;

@@ -98,14 +98,57 @@ __attribute__((noinline)) void ymm_accumulate(const uint8_t* a, std::ptrdiff_t l
     for (int v = 0; v < NV; ++v) _mm256_store_si256(reinterpret_cast<__m256i*>(c + (m * NV + v) * W), acc[m][v]);
 }
 
+// The same K loop over row pointers: per segment, MR pointers and seg_groups groups of 4.
 template <class Dot, int MR, int NV>
-void ymm_tile(int m0, int n0, const uint8_t* a, int lda, const PackedB& b, const Epilogue& ep) {
+__attribute__((noinline)) void ymm_accumulate_rows(const uint8_t* const* rows, int segments, int seg_groups,
+                                                   const int8_t* bp, std::ptrdiff_t panel_bytes, int32_t* c) {
+  constexpr int W = detail::kYmmPanel;
+  __m256i acc[MR][NV];
+#pragma GCC unroll 16
+  for (int m = 0; m < MR; ++m)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[m][v] = _mm256_setzero_si256();
+  const int8_t* bq = bp;
+  for (int s = 0; s < segments; ++s, bq += static_cast<std::ptrdiff_t>(seg_groups) * W * 4) {
+    const uint8_t* p[MR];
+#pragma GCC unroll 16
+    for (int m = 0; m < MR; ++m) p[m] = rows[m * segments + s];
+    for (int g = 0; g < seg_groups; ++g) {
+      __m256i bv[NV];
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v)
+        bv[v] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bq + v * panel_bytes + g * W * 4));
+#pragma GCC unroll 16
+      for (int m = 0; m < MR; ++m) {
+        const __m256i av = _mm256_set1_epi32(load_a4(p[m] + 4 * g));
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) acc[m][v] = Dot::step(acc[m][v], av, bv[v]);
+      }
+    }
+  }
+#pragma GCC unroll 16
+  for (int m = 0; m < MR; ++m)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) _mm256_store_si256(reinterpret_cast<__m256i*>(c + (m * NV + v) * W), acc[m][v]);
+}
+
+template <class Dot, int MR, int NV>
+void accumulate(const detail::DenseRows& src, int m0, int K, const int8_t* bp, std::ptrdiff_t panel_bytes, int32_t* c) {
+  ymm_accumulate<Dot, MR, NV>(src.a + m0 * src.lda, src.lda, K, bp, panel_bytes, c);
+}
+template <class Dot, int MR, int NV>
+void accumulate(const detail::PointerRows& src, int m0, int, const int8_t* bp, std::ptrdiff_t panel_bytes, int32_t* c) {
+  ymm_accumulate_rows<Dot, MR, NV>(src.a.rows + static_cast<std::ptrdiff_t>(m0) * src.a.segments, src.a.segments,
+                                   src.a.seg_k / 4, bp, panel_bytes, c);
+}
+
+template <class Dot, int MR, int NV, class Rows>
+void ymm_tile(int m0, int n0, const Rows& rows, const PackedB& b, const Epilogue& ep) {
   constexpr int W = detail::kYmmPanel;
   const int K = b.K, N = b.N, k4 = (K + 3) / 4;
   const std::ptrdiff_t panel_bytes = static_cast<std::ptrdiff_t>(k4) * W * 4;
   alignas(32) int32_t c[MR * NV * W];
-  ymm_accumulate<Dot, MR, NV>(a + static_cast<std::ptrdiff_t>(m0) * lda, lda, K,
-                              b.data.data() + (n0 / W) * panel_bytes, panel_bytes, c);
+  accumulate<Dot, MR, NV>(rows, m0, K, b.data.data() + (n0 / W) * panel_bytes, panel_bytes, c);
   for (int m = 0; m < MR; ++m) {
     for (int v = 0; v < NV; ++v) {
       const int col = n0 + v * W;
@@ -120,33 +163,27 @@ void ymm_tile(int m0, int n0, const uint8_t* a, int lda, const PackedB& b, const
 }
 
 // Runtime row count -> compile-time tile (M tails).
-template <class Dot, int MR, int NV>
-void ymm_rows(int rows, int m0, int n0, const uint8_t* a, int lda, const PackedB& b, const Epilogue& ep) {
-  if (rows == MR) {
-    ymm_tile<Dot, MR, NV>(m0, n0, a, lda, b, ep);
+template <class Dot, int MR, int NV, class Rows>
+void ymm_rows(int count, int m0, int n0, const Rows& rows, const PackedB& b, const Epilogue& ep) {
+  if (count == MR) {
+    ymm_tile<Dot, MR, NV>(m0, n0, rows, b, ep);
   } else if constexpr (MR > 1) {
-    ymm_rows<Dot, MR - 1, NV>(rows, m0, n0, a, lda, b, ep);
+    ymm_rows<Dot, MR - 1, NV>(count, m0, n0, rows, b, ep);
   }
 }
 
 // Tiles of two panels (16 columns) x kMr2 rows, or one panel x kMr1 rows; the accumulators,
 // B vectors, the broadcast and the Dot step's temporaries must fit the 16 ymm registers
 // (VNNI: 6x2 and 12x1; AVX2 needs a register for the ones and a temporary: 5x2 and 10x1).
-template <class Dot, int kMr2, int kMr1>
-void ymm_gemm(int M, const uint8_t* a, int lda, const PackedB& b, const Epilogue& ep) {
+template <class Dot, int kMr2, int kMr1, class Rows>
+void ymm_gemm(int M, const Rows& rows, const PackedB& b, const Epilogue& ep) {
   constexpr int W = detail::kYmmPanel;
   const int N = b.N;
   for (int n0 = 0; n0 < N; n0 += 2 * W) {
     if (N - n0 > W) {
-      for (int m0 = 0; m0 < M; m0 += kMr2) {
-        const int rows = M - m0 < kMr2 ? M - m0 : kMr2;
-        ymm_rows<Dot, kMr2, 2>(rows, m0, n0, a, lda, b, ep);
-      }
+      for (int m0 = 0; m0 < M; m0 += kMr2) ymm_rows<Dot, kMr2, 2>(M - m0 < kMr2 ? M - m0 : kMr2, m0, n0, rows, b, ep);
     } else {
-      for (int m0 = 0; m0 < M; m0 += kMr1) {
-        const int rows = M - m0 < kMr1 ? M - m0 : kMr1;
-        ymm_rows<Dot, kMr1, 1>(rows, m0, n0, a, lda, b, ep);
-      }
+      for (int m0 = 0; m0 < M; m0 += kMr1) ymm_rows<Dot, kMr1, 1>(M - m0 < kMr1 ? M - m0 : kMr1, m0, n0, rows, b, ep);
     }
   }
 }

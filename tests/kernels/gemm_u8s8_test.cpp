@@ -2,6 +2,7 @@
 // accumulators bit for bit, u8 and f32 epilogue outputs identical (bitwise).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -44,7 +45,9 @@ constexpr uint8_t kSentinel = 0xA5;
 
 // Runs `kernel` on the problem; returns the raw output bytes (whole ldc-strided buffer,
 // so writes past column N would show up as changed sentinels).
-std::vector<uint8_t> run(const GemmU8S8Kernel& kernel, const Case& c, const Problem& p) {
+// With `indirect`, A is read through its row pointers (run_indirect) instead of p.a.
+std::vector<uint8_t> run(const GemmU8S8Kernel& kernel, const Case& c, const Problem& p,
+                         const IndirectA* indirect = nullptr) {
   PackedB packed;
   kernel.pack(p.b.data(), c.K, c.N, &packed);
   EXPECT_EQ(packed.isa, kernel.isa);
@@ -67,8 +70,46 @@ std::vector<uint8_t> run(const GemmU8S8Kernel& kernel, const Case& c, const Prob
     ep.out_u8 = out.data();
     ep.out_inv_scale = 1.f / 0.05f;
   }
-  kernel.run(c.M, p.a.data(), c.K + c.lda_pad, packed, ep);
+  if (indirect) {
+    kernel.run_indirect(c.M, *indirect, packed, ep);
+  } else {
+    kernel.run(c.M, p.a.data(), c.K + c.lda_pad, packed, ep);
+  }
   return out;
+}
+
+// p.a as row pointers the way a convolution uses them: every (row, segment) run copied
+// to its own place in a shuffled pool, and about one in six pointing to a shared zero
+// run instead (a padding tap; its bytes in p.a are zeroed to match).
+struct Scattered {
+  std::vector<uint8_t> pool, zeros;
+  std::vector<const uint8_t*> rows;
+  IndirectA a;
+};
+Scattered scatter(std::mt19937& rng, const Case& c, int segments, Problem* p) {
+  Scattered sc;
+  const int seg_k = c.K / segments, lda = c.K + c.lda_pad, runs = c.M * segments, slot = seg_k + 5;
+  std::vector<int> order(runs);
+  for (int i = 0; i < runs; ++i) order[i] = i;
+  std::shuffle(order.begin(), order.end(), rng);
+  sc.pool.assign(static_cast<size_t>(runs) * slot, 0xEE);
+  sc.zeros.assign(seg_k, 0);
+  sc.rows.resize(runs);
+  for (int i = 0; i < runs; ++i) {
+    uint8_t* dense = p->a.data() + static_cast<size_t>(i / segments) * lda + static_cast<size_t>(i % segments) * seg_k;
+    if (rng() % 6 == 0) {
+      std::memset(dense, 0, seg_k);
+      sc.rows[i] = sc.zeros.data();
+      continue;
+    }
+    uint8_t* place = sc.pool.data() + static_cast<size_t>(order[i]) * slot + 1;
+    std::memcpy(place, dense, seg_k);
+    sc.rows[i] = place;
+  }
+  sc.a.rows = sc.rows.data();
+  sc.a.segments = segments;
+  sc.a.seg_k = seg_k;
+  return sc;
 }
 
 Problem make_problem(std::mt19937& rng, const Case& c, int magnitude = kMaxWeightMagnitude) {
@@ -261,6 +302,37 @@ TEST(GemmU8S8, RowRangesComposeLikeTheRuntimeCallsThem) {
       k->run(rows, p.a.data() + m0 * K, K, packed, ep);
     }
     EXPECT_EQ(whole, parts) << k->name;
+  }
+}
+
+// run_indirect of every kernel (the reference's too) equals the reference's dense run on
+// the same A: convolution-like shapes (segments = taps, seg_k = channels) and random ones.
+TEST(GemmU8S8, IndirectRowsMatchTheDenseReferenceBitForBit) {
+  std::mt19937 rng(77);
+  struct Shape {
+    int M, N, segments, seg_k;
+  };
+  std::vector<Shape> shapes = {{32, 16, 9, 16}, {32, 32, 9, 32}, {17, 64, 9, 64}, {13, 10, 1, 64},
+                               {7, 70, 4, 12},  {1, 5, 2, 4},    {29, 33, 9, 8},  {12, 48, 25, 4}};
+  std::uniform_int_distribution<int> dm(1, 29), dn(1, 83), dseg(1, 10), dk4(1, 12);
+  for (int i = 0; i < 40; ++i) shapes.push_back({dm(rng), dn(rng), dseg(rng), 4 * dk4(rng)});
+  int variant = 0;
+  for (const Shape& sh : shapes) {
+    Case c{sh.M, sh.N, sh.segments * sh.seg_k, variant % 3};
+    Problem p = make_problem(rng, c);
+    const Scattered sc = scatter(rng, c, sh.segments, &p);
+    for (Out out : {Out::s32, Out::u8, Out::f32}) {
+      c.out = out;
+      c.bias = variant % 2 == 0;
+      c.residual = variant % 3 == 0;
+      c.relu = variant % 4 < 2;
+      ++variant;
+      const std::vector<uint8_t> want = run(reference(), c, p);
+      for (const GemmU8S8Kernel& k : gemm_u8s8_kernels()) {
+        if (!cpu_supports(k.isa)) continue;
+        ASSERT_TRUE(run(k, c, p, &sc.a) == want) << describe(k, c) << " segments=" << sh.segments;
+      }
+    }
   }
 }
 
