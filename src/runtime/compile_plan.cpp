@@ -502,13 +502,18 @@ class Compiler {
       if (slot_f32[v] >= 0) values[v].off_f32 = offset[slot_f32[v]];
     }
 
-    // Per-worker scratch for im2col and fp32 accumulators.
+    // Per-worker scratch for im2col, row pointers and fp32 accumulators.
     plan_.max_rows = opt_.gemm_rows;
-    for (const Step& st : plan_.steps) {
+    for (Step& st : plan_.steps) {
       if (st.kind != StepKind::gemm) continue;
+      GemmLayer& L = st.gemm;
       const size_t rows = static_cast<size_t>(plan_.max_rows);
-      if (st.gemm.int8) {
-        if (!st.gemm.direct) plan_.scratch_u8 = std::max(plan_.scratch_u8, rows * st.gemm.K);
+      L.indirect = opt_.indirect_convs && L.int8 && !L.direct && L.Cg % 4 == 0;
+      if (L.indirect) {
+        plan_.scratch_rows = std::max(plan_.scratch_rows, rows * L.kh * L.kw);
+        plan_.zero_run = std::max(plan_.zero_run, static_cast<size_t>(L.Cg));
+      } else if (L.int8) {
+        if (!L.direct) plan_.scratch_u8 = std::max(plan_.scratch_u8, rows * L.K);
       } else {
         plan_.scratch_f32 = std::max(plan_.scratch_f32, rows * (st.gemm.direct ? 0 : st.gemm.K) + rows * st.gemm.Og);
       }

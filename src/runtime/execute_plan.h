@@ -15,6 +15,8 @@ struct Workspace {
   int batch = 0;
   std::vector<std::vector<uint8_t>> scratch_u8;  // one per worker, plan.scratch_u8 bytes
   std::vector<std::vector<float>> scratch_f32;   // one per worker, plan.scratch_f32 floats
+  std::vector<std::vector<const uint8_t*>> scratch_rows;  // one per worker, plan.scratch_rows pointers
+  std::vector<uint8_t> zeros;                    // plan.zero_run zero bytes (padding taps)
 };
 
 // Exactly one of nchw (normalized floats) or pixels_nhwc (0..255, normalized with mean/std).

@@ -39,7 +39,8 @@ Model Model::from_model_file(const format::ModelFile& file, const Options& optio
 }
 
 Model runtime::make_model(const format::ModelFile& file, const Options& options, const kernels::GemmU8S8Kernel& kernel,
-                          const kernels::GemmF32Kernel& kernel_f32, format::ModelFile* consumable) {
+                          const kernels::GemmF32Kernel& kernel_f32, format::ModelFile* consumable,
+                          bool indirect_convs) {
   if (options.threads < 1 || options.threads > 1024) {
     throw ArgumentError("threads must be between 1 and 1024, got " + std::to_string(options.threads), "use --threads N with N >= 1");
   }
@@ -50,6 +51,7 @@ Model runtime::make_model(const format::ModelFile& file, const Options& options,
   co.kernel = &kernel;
   co.kernel_f32 = &kernel_f32;
   co.release_weights = consumable;
+  co.indirect_convs = indirect_convs;
   impl->plan = runtime::compile_plan(file, co);
   impl->kernel_names = std::string(kernel.name) + ", " + kernel_f32.name;
   const auto& shape = file.graph.input_shape;
@@ -70,6 +72,8 @@ Model runtime::make_model(const format::ModelFile& file, const Options& options,
   impl->pool = std::make_unique<runtime::ThreadPool>(options.threads);
   impl->ws.scratch_u8.assign(options.threads, std::vector<uint8_t>(impl->plan.scratch_u8));
   impl->ws.scratch_f32.assign(options.threads, std::vector<float>(impl->plan.scratch_f32));
+  impl->ws.scratch_rows.assign(options.threads, std::vector<const uint8_t*>(impl->plan.scratch_rows));
+  impl->ws.zeros.assign(impl->plan.zero_run, 0);
   return Model(std::move(impl));
 }
 

@@ -34,8 +34,10 @@ struct Model::Impl {
 namespace runtime {
 // Builds a model with explicit kernels (tests compare every ISA against the scalar one).
 // consumable: the same file, when the caller lets the compiler free its weights as it packs them.
+// indirect_convs = false: every int8 convolution through an im2col copy (tests compare the two).
 Model make_model(const format::ModelFile& file, const Options& options, const kernels::GemmU8S8Kernel& kernel,
-                 const kernels::GemmF32Kernel& kernel_f32, format::ModelFile* consumable = nullptr);
+                 const kernels::GemmF32Kernel& kernel_f32, format::ModelFile* consumable = nullptr,
+                 bool indirect_convs = true);
 }  // namespace runtime
 
 }  // namespace ttq

@@ -42,6 +42,9 @@ struct GemmLayer {
   int kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0;
   int groups = 1, Cg = 0, Og = 0, K = 0;  // K = kh * kw * Cg
   bool direct = false;  // 1x1, stride 1, no padding: the input rows are the GEMM rows
+  // int8, not direct, Cg % 4 == 0: the kernel reads each tap's channels in place through
+  // row pointers (run_indirect) instead of an im2col copy.
+  bool indirect = false;
   std::vector<float> scale, bias;  // [O]: y = acc * scale + bias
   bool relu = false;
   int residual = -1;  // value added before relu, or -1
@@ -71,6 +74,8 @@ struct Plan {
   size_t arena_bytes_per_image = 0;
   int max_rows = 32;                       // GEMM rows per task
   size_t scratch_u8 = 0, scratch_f32 = 0;  // per worker, elements
+  size_t scratch_rows = 0;                 // per worker, row pointers of indirect layers
+  size_t zero_run = 0;                     // bytes of zeros the padding taps point to
 };
 
 }  // namespace ttq::runtime

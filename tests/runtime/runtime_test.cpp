@@ -163,6 +163,21 @@ TEST(Runtime, EveryKernelIsaGivesIdenticalOutput) {
   EXPECT_GT(tried, 0);
 }
 
+// Convolutions read through row pointers (run_indirect) give exactly the im2col path's
+// output, with every kernel; the models mix Cg % 4 == 0 layers (indirect) with others.
+TEST(Runtime, ConvolutionsByRowPointersEqualIm2col) {
+  for (const auto& m : all_models()) {
+    const auto x = random_input(m, 3, 5);
+    for (const auto& k : kernels::gemm_u8s8_kernels()) {
+      if (!kernels::cpu_supports(k.isa)) continue;
+      const auto& f32 = kernels::best_gemm_f32();
+      Model rows = runtime::make_model(m, opts(2, Precision::fast), k, f32, nullptr, /*indirect_convs=*/true);
+      Model im2col = runtime::make_model(m, opts(2, Precision::fast), k, f32, nullptr, /*indirect_convs=*/false);
+      EXPECT_EQ(rows.run(x, 3), im2col.run(x, 3)) << m.architecture << " kernel " << k.name;
+    }
+  }
+}
+
 // Registered once per ISA with TTQ_ISA set (see CMakeLists.txt): the default
 // kernel choice under that cap equals the scalar reference kernel.
 TEST(Runtime, ActiveIsaMatchesScalar) {
