@@ -118,17 +118,28 @@ class Executor {
     parallel(pool_, n_, task);
   }
 
-  // GEMM rows are output pixels. Tasks never straddle two images, so an image's
-  // rows always sit at the same place in a kernel call whatever the batch or thread count.
+  // GEMM rows are output pixels; a task is a run of rows of one image (never two, so
+  // its taps come from one image). Rows per task: as many as keep every worker busy
+  // (about 4 tasks a worker), in multiples of 12 (the kernels' tile heights divide 60
+  // or 12), at most plan.max_rows. Big tasks matter: each kernel call pays for its
+  // partial last tile and its setup. The outputs do not depend on the split: every
+  // element is an exact integer sum and its own epilogue.
   struct Tiles {
     int per_image_rows, tiles_per_image, tasks, rows;
     bool global;  // linear layers: one row per image, tile across the batch
   };
   Tiles tiles(const GemmLayer& L) const {
+    constexpr int kStep = 12;
+    const auto round_up = [](int v, int to) { return (v + to - 1) / to * to; };
     Tiles t;
-    t.rows = plan_.max_rows;
     t.per_image_rows = L.out_h * L.out_w;
     t.global = t.per_image_rows == 1;
+    const int span = t.global ? n_ : t.per_image_rows;  // rows a task may cover
+    const int total = t.global ? n_ : n_ * t.per_image_rows;
+    const int wanted_tasks = 4 * pool_.size();
+    t.rows = std::min({plan_.max_rows, round_up(std::max(1, total / wanted_tasks), kStep), round_up(span, kStep)});
+    const int pieces = (span + t.rows - 1) / t.rows;           // balance the pieces of one span
+    t.rows = std::min(t.rows, round_up((span + pieces - 1) / pieces, kStep));
     t.tiles_per_image = (t.per_image_rows + t.rows - 1) / t.rows;
     t.tasks = t.global ? (n_ + t.rows - 1) / t.rows : n_ * t.tiles_per_image;
     return t;

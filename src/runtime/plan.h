@@ -72,7 +72,7 @@ struct Plan {
   std::vector<Step> steps;
   int input = -1, output = -1;
   size_t arena_bytes_per_image = 0;
-  int max_rows = 32;                       // GEMM rows per task
+  int max_rows = 192;                      // GEMM rows per task, at most
   size_t scratch_u8 = 0, scratch_f32 = 0;  // per worker, elements
   size_t scratch_rows = 0;                 // per worker, row pointers of indirect layers
   size_t zero_run = 0;                     // bytes of zeros the padding taps point to
