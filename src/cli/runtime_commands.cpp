@@ -102,7 +102,7 @@ void run_dataset(const RunFlags& f) {
 // --- bench ---------------------------------------------------------------
 
 struct BenchFlags {
-  std::string file, only;
+  std::string file, only, isa = "native";
   int threads = 1, batch = 1, iters = 0;
   bool json = false;
 };
@@ -110,10 +110,22 @@ struct BenchFlags {
 // OpenBLAS reads OPENBLAS_CORETYPE when it loads, and 0.3.21 does not know the newest
 // Xeons (it falls back to slow generic kernels). A user tuning LibTorch would set it,
 // so the benchmark does, for its own process only: it re-executes itself once.
-void tune_openblas_or_reexec(char** argv) {
-  if (std::getenv("OPENBLAS_CORETYPE") || std::getenv("TTQ_BENCH_NO_REEXEC")) return;
+// `--isa avx2` makes an AVX-512 machine an AVX2-only one for both sides, the way the
+// libraries allow it: our kernels (TTQ_ISA), ATen's vectorized code
+// (ATEN_CPU_CAPABILITY), oneDNN (ONEDNN_MAX_CPU_ISA) and OpenBLAS (Haswell kernels).
+void tune_openblas_or_reexec(char** argv, bool avx2_only) {
+  if (std::getenv("TTQ_BENCH_NO_REEXEC")) return;
+  if (avx2_only) {
+    ::setenv("TTQ_ISA", "avx2", 1);
+    ::setenv("ATEN_CPU_CAPABILITY", "avx2", 1);
+    ::setenv("ONEDNN_MAX_CPU_ISA", "AVX2", 1);
+    ::setenv("DNNL_MAX_CPU_ISA", "AVX2", 1);
+    ::setenv("OPENBLAS_CORETYPE", "Haswell", 1);
+  } else if (std::getenv("OPENBLAS_CORETYPE")) {
+    return;  // the user's own tuning
+  }
   const char* type = kernels::cpu_supports(kernels::Isa::avx512_vnni) ? "SkylakeX" : "Haswell";
-  ::setenv("OPENBLAS_CORETYPE", type, 1);
+  ::setenv("OPENBLAS_CORETYPE", type, 0);
   ::setenv("TTQ_BENCH_NO_REEXEC", "1", 1);
   ::execv("/proc/self/exe", argv);  // returns only on failure; then carry on untuned
 }
@@ -151,7 +163,11 @@ void run_bench(const BenchFlags& f) {
   const int iters = f.iters > 0 ? f.iters : std::max(5, 200 / f.batch);
   nlohmann::json out = {{"model", file.architecture}, {"batch", f.batch}, {"threads", f.threads},
                         {"cpu", cpu_model_name()}, {"kernel", kernels::best_gemm_u8s8().name},
-                        {"isa", kernels::isa_name(kernels::active_isa())}};
+                        {"isa", kernels::isa_name(kernels::active_isa())}, {"isa_cap", f.isa}};
+  if (f.isa == "avx2" && (kernels::active_isa() > kernels::Isa::avx2 || !std::getenv("ATEN_CPU_CAPABILITY"))) {
+    throw UserError("--isa avx2 could not cap this process (TTQ_ISA / ATEN_CPU_CAPABILITY not in effect)",
+                    "run `ttq bench` directly, without TTQ_BENCH_NO_REEXEC set");
+  }
   double runtime_ms = 0, libtorch_ms = 0;
   if (f.only != "libtorch") {
     Options o;
@@ -218,6 +234,8 @@ void add_runtime_commands(CLI::App& app) {
     c->add_option("--iters", f->iters, "timed iterations (median is reported)");
     c->add_option("--only", f->only, "runtime or libtorch (for separate peak-RSS figures)")
         ->check(CLI::IsMember({"runtime", "libtorch"}));
+    c->add_option("--isa", f->isa, "native, or avx2: both sides limited to AVX2 (an AVX2-only machine)")
+        ->check(CLI::IsMember({"native", "avx2"}));
     c->add_flag("--json", f->json, "one JSON line");
     c->callback([f] { run_bench(*f); });
   }
@@ -225,7 +243,14 @@ void add_runtime_commands(CLI::App& app) {
 
 void reexec_for_bench_if_needed(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
-    if (std::string(argv[i]) == "bench") return tune_openblas_or_reexec(argv);
+    if (std::string(argv[i]) == "bench") {
+      bool avx2_only = false;
+      for (int j = i + 1; j < argc; ++j) {
+        const std::string a = argv[j];
+        if (a == "--isa=avx2" || (a == "--isa" && j + 1 < argc && std::string(argv[j + 1]) == "avx2")) avx2_only = true;
+      }
+      return tune_openblas_or_reexec(argv, avx2_only);
+    }
     if (argv[i][0] != '-') return;
   }
 }
