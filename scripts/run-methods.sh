@@ -6,14 +6,14 @@
 #   bash scripts/run-methods.sh [METHOD ...]      (default: all of them)
 #   EPOCHS (default 6, as the TTQ row), THREADS (default: all cores)
 #   sweep: seed 002's sparsity sweep, TTQ in sparsity mode for r = 0 ... 0.5
-#   (ttq-r0 ... ttq-r0.5 one at a time), SWEEP_EPOCHS each (default 3)
+#   (ttq-r0 ... ttq-r0.5 one at a time), SWEEP_EPOCHS each (default 2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TTQ=${TTQ:-build/src/cli/ttq}
 DATA=/usr/share/datasets/fashion-mnist
 FP32=runs/fashion-resnet20-fp32
 EPOCHS=${EPOCHS:-6}
-SWEEP_EPOCHS=${SWEEP_EPOCHS:-3}
+SWEEP_EPOCHS=${SWEEP_EPOCHS:-2}
 SWEEP=(0 0.1 0.2 0.3 0.4 0.5)
 THREADS=${THREADS:-$(nproc)}
 [ -f "$FP32/checkpoint.pt" ] || { echo "error: $FP32/checkpoint.pt not found: run the fp32 row first (see README)" >&2; exit 2; }
