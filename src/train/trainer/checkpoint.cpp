@@ -78,27 +78,28 @@ CheckpointMeta read_checkpoint_meta(const std::string& path) {
   }
 }
 
-void load_checkpoint_model(const std::string& path, torch::nn::Module& model) {
+namespace {
+// Loads one sub-archive ("model" or "optimizer") of a checkpoint into a module or optimizer.
+template <class Target>
+void load_part(const std::string& path, const char* part, Target& target, const std::string& hint) {
   auto ar = open_archive(path);
-  torch::serialize::InputArchive model_ar;
-  if (!ar.try_read("model", model_ar)) throw FormatError("checkpoint '" + path + "' holds no model");
+  torch::serialize::InputArchive sub;
+  if (!ar.try_read(part, sub)) throw FormatError("checkpoint '" + path + "' holds no " + part + " state");
   try {
-    model.load(model_ar);
+    target.load(sub);
   } catch (const c10::Error& e) {
-    throw FormatError("checkpoint '" + path + "' does not fit this model: " + first_line(e.what_without_backtrace()),
-                      "was it written for another --model or quantization?");
+    throw FormatError(std::string(part) + " state in '" + path + "' does not fit: " + first_line(e.what_without_backtrace()),
+                      hint);
   }
+}
+}  // namespace
+
+void load_checkpoint_model(const std::string& path, torch::nn::Module& model) {
+  load_part(path, "model", model, "was it written for another --model or quantization?");
 }
 
 void load_checkpoint_optimizer(const std::string& path, torch::optim::Optimizer& optimizer) {
-  auto ar = open_archive(path);
-  torch::serialize::InputArchive opt_ar;
-  if (!ar.try_read("optimizer", opt_ar)) throw FormatError("checkpoint '" + path + "' holds no optimizer state");
-  try {
-    optimizer.load(opt_ar);
-  } catch (const c10::Error& e) {
-    throw FormatError("optimizer state in '" + path + "' does not fit: " + first_line(e.what_without_backtrace()));
-  }
+  load_part(path, "optimizer", optimizer, "was it written with another --optimizer or quantization?");
 }
 
 }  // namespace ttq::train

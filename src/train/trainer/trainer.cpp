@@ -35,31 +35,32 @@ namespace {
 
 bool is_scale_param(const std::string& name) { return name.find("quant.") != std::string::npos; }
 
+// Two parameter groups: the weights, and the quantizers' scales with their own weight decay.
+template <class Optim, class Options>
+std::unique_ptr<torch::optim::Optimizer> grouped(const Options& opts, std::vector<torch::Tensor> weights,
+                                                 std::vector<torch::Tensor> scales, double scale_wd) {
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(std::move(weights), std::make_unique<Options>(opts));
+  if (!scales.empty()) {
+    auto s = opts;
+    s.weight_decay(scale_wd);
+    groups.emplace_back(std::move(scales), std::make_unique<Options>(s));
+  }
+  return std::make_unique<Optim>(std::move(groups), opts);
+}
+
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainConfig& cfg, Network& net) {
   std::vector<torch::Tensor> weights, scales;
   for (const auto& p : net.named_parameters()) (is_scale_param(p.key()) ? scales : weights).push_back(p.value());
   const double scale_wd = cfg.quant.weight_decay_on_scales ? cfg.weight_decay : 0.0;
   if (cfg.optimizer == "sgd") {
-    auto opts = torch::optim::SGDOptions(cfg.lr).momentum(cfg.momentum).nesterov(cfg.nesterov).weight_decay(cfg.weight_decay);
-    std::vector<torch::optim::OptimizerParamGroup> groups;
-    groups.emplace_back(weights, std::make_unique<torch::optim::SGDOptions>(opts));
-    if (!scales.empty()) {
-      auto s = opts;
-      s.weight_decay(scale_wd);
-      groups.emplace_back(scales, std::make_unique<torch::optim::SGDOptions>(s));
-    }
-    return std::make_unique<torch::optim::SGD>(std::move(groups), opts);
+    return grouped<torch::optim::SGD>(
+        torch::optim::SGDOptions(cfg.lr).momentum(cfg.momentum).nesterov(cfg.nesterov).weight_decay(cfg.weight_decay),
+        std::move(weights), std::move(scales), scale_wd);
   }
   if (cfg.optimizer == "adam") {
-    auto opts = torch::optim::AdamOptions(cfg.lr).weight_decay(cfg.weight_decay);
-    std::vector<torch::optim::OptimizerParamGroup> groups;
-    groups.emplace_back(weights, std::make_unique<torch::optim::AdamOptions>(opts));
-    if (!scales.empty()) {
-      auto s = opts;
-      s.weight_decay(scale_wd);
-      groups.emplace_back(scales, std::make_unique<torch::optim::AdamOptions>(s));
-    }
-    return std::make_unique<torch::optim::Adam>(std::move(groups), opts);
+    return grouped<torch::optim::Adam>(torch::optim::AdamOptions(cfg.lr).weight_decay(cfg.weight_decay),
+                                       std::move(weights), std::move(scales), scale_wd);
   }
   throw ArgumentError("unknown --optimizer '" + cfg.optimizer + "'", "use sgd or adam");
 }

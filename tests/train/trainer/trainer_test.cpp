@@ -61,14 +61,22 @@ class TrainerTest : public ::testing::Test {
   fs::path root_;
 };
 
+RunOptions quiet_run(const std::string& output_dir, const std::string& resume_path = "") {
+  RunOptions o;
+  o.output_dir = output_dir;
+  o.resume_path = resume_path;
+  o.quiet = true;
+  return o;
+}
+
 TEST_F(TrainerTest, ResumeContinuesBitForBit) {
-  const auto straight = run_training(config(2), {dir("straight"), "", true});
-  RunOptions first{dir("split"), "", true};
+  const auto straight = run_training(config(2), quiet_run(dir("straight")));
+  RunOptions first = quiet_run(dir("split"));
   first.stop_after_epochs = 1;  // as if the run was stopped after epoch 1
   const auto half = run_training(config(2), first);
   EXPECT_EQ(half["epochs"], 1);
   EXPECT_FALSE(half["finished"].get<bool>());
-  const auto resumed = run_training(config(2), {dir("split"), dir("split"), true});
+  const auto resumed = run_training(config(2), quiet_run(dir("split"), dir("split")));
   expect_same_state(dir("straight"), dir("split"));
   EXPECT_EQ(straight["top1"], resumed["top1"]);
   EXPECT_EQ(resumed["epochs"], 2);
@@ -86,21 +94,21 @@ TEST_F(TrainerTest, LearnsTheTinyProblem) {
   auto c = config(6);
   c.pad = 0;
   c.hflip = false;
-  const auto s = run_training(c, {dir("learn"), "", true});
+  const auto s = run_training(c, quiet_run(dir("learn")));
   EXPECT_GT(s["top1"].get<double>(), 0.5) << s.dump();  // chance is 0.1
 }
 
 TEST_F(TrainerTest, TTQFineTuneFromFp32AndResume) {
-  run_training(config(1), {dir("fp32"), "", true});
+  run_training(config(1), quiet_run(dir("fp32")));
   auto q = config(2);
   q.quant.method = "ttq";
   q.init_checkpoint = dir("fp32");
   q.lr = 0.01;
-  const auto straight = run_training(q, {dir("ttq"), "", true});
-  RunOptions first{dir("ttq_split"), "", true};
+  const auto straight = run_training(q, quiet_run(dir("ttq")));
+  RunOptions first = quiet_run(dir("ttq_split"));
   first.stop_after_epochs = 1;
   run_training(q, first);
-  run_training(q, {dir("ttq_split"), dir("ttq_split"), true});
+  run_training(q, quiet_run(dir("ttq_split"), dir("ttq_split")));
   expect_same_state(dir("ttq"), dir("ttq_split"));
 
   // The quantized layers really are ternary, and first conv / last FC stay fp32.
@@ -135,27 +143,27 @@ TEST_F(TrainerTest, TTQFineTuneFromFp32AndResume) {
 }
 
 TEST_F(TrainerTest, BadInputsAreUserErrors) {
-  run_training(config(1), {dir("fp32"), "", true});
+  run_training(config(1), quiet_run(dir("fp32")));
   auto q = config(1);
   q.quant.method = "ttq";
   q.model = "resnet32";
   q.init_checkpoint = dir("fp32");
-  EXPECT_THROW(run_training(q, {dir("x"), "", true}), ttq::ArgumentError);  // checkpoint of another model
+  EXPECT_THROW(run_training(q, quiet_run(dir("x"))), ttq::ArgumentError);  // checkpoint of another model
   q.model = "resnet20";
   q.init_checkpoint = dir("nowhere");
-  EXPECT_THROW(run_training(q, {dir("x"), "", true}), ttq::FileError);
+  EXPECT_THROW(run_training(q, quiet_run(dir("x"))), ttq::FileError);
   {
     std::ofstream bad(dir("bad.pt"), std::ios::binary);
     bad << "this is not a checkpoint";
   }
   q.init_checkpoint = dir("bad.pt");
-  EXPECT_THROW(run_training(q, {dir("x"), "", true}), ttq::FormatError);
+  EXPECT_THROW(run_training(q, quiet_run(dir("x"))), ttq::FormatError);
   auto c = config(1);
   c.data_path = dir("no_data_here");
-  EXPECT_THROW(run_training(c, {dir("y"), "", true}), ttq::FileError);
+  EXPECT_THROW(run_training(c, quiet_run(dir("y"))), ttq::FileError);
   c = config(1);
   c.optimizer = "rmsprop";
-  EXPECT_THROW(run_training(c, {dir("z"), "", true}), ttq::ArgumentError);
+  EXPECT_THROW(run_training(c, quiet_run(dir("z"))), ttq::ArgumentError);
 }
 
 TEST(LearningRate, Schedules) {
