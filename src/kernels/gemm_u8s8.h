@@ -56,15 +56,23 @@ struct Epilogue {
   int ldc = 0;                // row stride of whichever output is set
 };
 
-// A given by row pointers instead of a dense matrix: the convolution without im2col.
-// Row m of A is the concatenation of `segments` runs of seg_k bytes, run s starting
-// at rows[m * segments + s] (K = segments * seg_k). For a convolution a run is one
-// kernel tap's channels in the NHWC input, or a zero buffer where the tap falls in
-// the padding. seg_k must be a multiple of 4, so runs never split a SIMD K group.
+// A given by offsets instead of a dense matrix: the convolution without im2col. Row m
+// of A is the concatenation of `segments` runs of seg_k bytes; run s starts at
+// base + offsets[m * segments + s], or at `zeros` (seg_k zero bytes) where that offset
+// is negative. For a convolution a run is one kernel tap's channels in the NHWC input
+// image at `base`, and a negative offset is a tap in the padding; the offsets depend
+// only on the layer's geometry, so they are computed once per layer. seg_k must be a
+// multiple of 4, so runs never split a SIMD K group.
 struct IndirectA {
-  const uint8_t* const* rows = nullptr;
+  const uint8_t* base = nullptr;
+  const int32_t* offsets = nullptr;
+  const uint8_t* zeros = nullptr;
   int segments = 1;
   int seg_k = 0;
+  const uint8_t* run(std::ptrdiff_t m, int s) const {
+    const int32_t o = offsets[m * segments + s];
+    return o < 0 ? zeros : base + o;
+  }
 };
 
 // One entry of the kernel registry. The same registry drives tests and benchmarks.
@@ -76,7 +84,7 @@ struct GemmU8S8Kernel {
   // Computes rows [0, M) of C for all N columns and applies the epilogue.
   // The runtime parallelises by calling this on disjoint row ranges (offset A and outputs).
   void (*run)(int M, const uint8_t* a, int lda, const PackedB& b, const Epilogue& ep);
-  // The same with A given by row pointers (b.K == a.segments * a.seg_k); the same
+  // The same with A given as IndirectA (b.K == a.segments * a.seg_k); the same
   // accumulators and outputs as `run` on the gathered dense A, bit for bit.
   void (*run_indirect)(int M, const IndirectA& a, const PackedB& b, const Epilogue& ep);
 };

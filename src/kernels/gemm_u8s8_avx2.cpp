@@ -21,7 +21,7 @@ void run_u8s8_avx2(int M, const uint8_t* a, int lda, const PackedB& b, const Epi
 }
 void run_u8s8_avx2_indirect(int M, const IndirectA& a, const PackedB& b, const Epilogue& ep) {
   assert(b.isa == Isa::avx2 && a.segments * a.seg_k == b.K && a.seg_k % 4 == 0);
-  ymm_gemm<DotAvx2, 5, 10>(M, PointerRows{a}, b, ep);
+  ymm_gemm<DotAvx2, 5, 10>(M, IndirectRows{a}, b, ep);
 }
 }  // namespace detail
 }  // namespace ttq::kernels

@@ -90,9 +90,9 @@ __attribute__((noinline)) void zmm_accumulate(const uint8_t* a, std::ptrdiff_t l
     for (int v = 0; v < NV; ++v) _mm512_store_si512(c + (m * NV + v) * W, acc[m][v]);
 }
 
-// The same K loop over row pointers: per segment, MR pointers and seg_groups groups of 4.
+// The same K loop over IndirectA rows: per segment, MR run pointers and seg_groups groups of 4.
 template <int MR, int NV>
-__attribute__((noinline)) void zmm_accumulate_rows(const uint8_t* const* rows, int segments, int seg_groups,
+__attribute__((noinline)) void zmm_accumulate_rows(const IndirectA& a, std::ptrdiff_t m0, int seg_groups,
                                                    const int8_t* bp, std::ptrdiff_t panel_bytes, int32_t* c) {
   constexpr int W = detail::kZmmPanel;
   __m512i acc[MR][NV];
@@ -101,10 +101,10 @@ __attribute__((noinline)) void zmm_accumulate_rows(const uint8_t* const* rows, i
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) acc[m][v] = _mm512_setzero_si512();
   const int8_t* bq = bp;
-  for (int s = 0; s < segments; ++s, bq += static_cast<std::ptrdiff_t>(seg_groups) * W * 4) {
+  for (int s = 0; s < a.segments; ++s, bq += static_cast<std::ptrdiff_t>(seg_groups) * W * 4) {
     const uint8_t* p[MR];
 #pragma GCC unroll 16
-    for (int m = 0; m < MR; ++m) p[m] = rows[m * segments + s];
+    for (int m = 0; m < MR; ++m) p[m] = a.run(m0 + m, s);
     for (int g = 0; g < seg_groups; ++g) {
       __m512i bv[NV];
 #pragma GCC unroll 4
@@ -128,9 +128,8 @@ void accumulate(const detail::DenseRows& src, int m0, int K, const int8_t* bp, s
   zmm_accumulate<MR, NV>(src.a + m0 * src.lda, src.lda, K, bp, panel_bytes, c);
 }
 template <int MR, int NV>
-void accumulate(const detail::PointerRows& src, int m0, int, const int8_t* bp, std::ptrdiff_t panel_bytes, int32_t* c) {
-  zmm_accumulate_rows<MR, NV>(src.a.rows + static_cast<std::ptrdiff_t>(m0) * src.a.segments, src.a.segments,
-                              src.a.seg_k / 4, bp, panel_bytes, c);
+void accumulate(const detail::IndirectRows& src, int m0, int, const int8_t* bp, std::ptrdiff_t panel_bytes, int32_t* c) {
+  zmm_accumulate_rows<MR, NV>(src.a, m0, src.a.seg_k / 4, bp, panel_bytes, c);
 }
 
 template <int MR, int NV, class Rows>
@@ -213,7 +212,7 @@ void run_u8s8_avx512_vnni(int M, const uint8_t* a, int lda, const PackedB& b, co
 }
 void run_u8s8_avx512_vnni_indirect(int M, const IndirectA& a, const PackedB& b, const Epilogue& ep) {
   assert(b.isa == Isa::avx512_vnni && a.segments * a.seg_k == b.K && a.seg_k % 4 == 0);
-  zmm_gemm(M, PointerRows{a}, b, ep);
+  zmm_gemm(M, IndirectRows{a}, b, ep);
   clean_high_zmm();
 }
 }  // namespace detail

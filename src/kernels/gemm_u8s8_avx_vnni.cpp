@@ -20,7 +20,7 @@ void run_u8s8_avx_vnni(int M, const uint8_t* a, int lda, const PackedB& b, const
 }
 void run_u8s8_avx_vnni_indirect(int M, const IndirectA& a, const PackedB& b, const Epilogue& ep) {
   assert(b.isa == Isa::avx_vnni && a.segments * a.seg_k == b.K && a.seg_k % 4 == 0);
-  ymm_gemm<DotAvxVnni, 6, 12>(M, PointerRows{a}, b, ep);
+  ymm_gemm<DotAvxVnni, 6, 12>(M, IndirectRows{a}, b, ep);
 }
 }  // namespace detail
 }  // namespace ttq::kernels

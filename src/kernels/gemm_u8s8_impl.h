@@ -37,13 +37,13 @@ void run_u8s8_avx512_vnni_indirect(int M, const IndirectA& a, const PackedB& b, 
 constexpr int kYmmPanel = 8;
 constexpr int kZmmPanel = 16;
 
-// Where the SIMD kernels' tiles read A from: a dense matrix (run) or row pointers
+// Where the SIMD kernels' tiles read A from: a dense matrix (run) or IndirectA offsets
 // (run_indirect). The tile code is written once over both.
 struct DenseRows {
   const uint8_t* a;
   std::ptrdiff_t lda;
 };
-struct PointerRows {
+struct IndirectRows {
   const IndirectA& a;
 };
 

@@ -28,7 +28,7 @@ void run_u8s8_ref_indirect(int M, const IndirectA& a, const PackedB& b, const Ep
     for (int n = 0; n < N; ++n) {
       int32_t c = 0;
       for (int s = 0; s < a.segments; ++s) {
-        const uint8_t* run = a.rows[static_cast<std::ptrdiff_t>(m) * a.segments + s];
+        const uint8_t* run = a.run(m, s);
         for (int k = 0; k < a.seg_k; ++k) {
           const size_t kk = static_cast<size_t>(s) * a.seg_k + k;
           c += static_cast<int32_t>(run[k]) * static_cast<int32_t>(b.data[kk * N + n]);

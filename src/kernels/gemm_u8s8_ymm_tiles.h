@@ -98,9 +98,9 @@ __attribute__((noinline)) void ymm_accumulate(const uint8_t* a, std::ptrdiff_t l
     for (int v = 0; v < NV; ++v) _mm256_store_si256(reinterpret_cast<__m256i*>(c + (m * NV + v) * W), acc[m][v]);
 }
 
-// The same K loop over row pointers: per segment, MR pointers and seg_groups groups of 4.
+// The same K loop over IndirectA rows: per segment, MR run pointers and seg_groups groups of 4.
 template <class Dot, int MR, int NV>
-__attribute__((noinline)) void ymm_accumulate_rows(const uint8_t* const* rows, int segments, int seg_groups,
+__attribute__((noinline)) void ymm_accumulate_rows(const IndirectA& a, std::ptrdiff_t m0, int seg_groups,
                                                    const int8_t* bp, std::ptrdiff_t panel_bytes, int32_t* c) {
   constexpr int W = detail::kYmmPanel;
   __m256i acc[MR][NV];
@@ -109,10 +109,10 @@ __attribute__((noinline)) void ymm_accumulate_rows(const uint8_t* const* rows, i
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) acc[m][v] = _mm256_setzero_si256();
   const int8_t* bq = bp;
-  for (int s = 0; s < segments; ++s, bq += static_cast<std::ptrdiff_t>(seg_groups) * W * 4) {
+  for (int s = 0; s < a.segments; ++s, bq += static_cast<std::ptrdiff_t>(seg_groups) * W * 4) {
     const uint8_t* p[MR];
 #pragma GCC unroll 16
-    for (int m = 0; m < MR; ++m) p[m] = rows[m * segments + s];
+    for (int m = 0; m < MR; ++m) p[m] = a.run(m0 + m, s);
     for (int g = 0; g < seg_groups; ++g) {
       __m256i bv[NV];
 #pragma GCC unroll 4
@@ -137,9 +137,8 @@ void accumulate(const detail::DenseRows& src, int m0, int K, const int8_t* bp, s
   ymm_accumulate<Dot, MR, NV>(src.a + m0 * src.lda, src.lda, K, bp, panel_bytes, c);
 }
 template <class Dot, int MR, int NV>
-void accumulate(const detail::PointerRows& src, int m0, int, const int8_t* bp, std::ptrdiff_t panel_bytes, int32_t* c) {
-  ymm_accumulate_rows<Dot, MR, NV>(src.a.rows + static_cast<std::ptrdiff_t>(m0) * src.a.segments, src.a.segments,
-                                   src.a.seg_k / 4, bp, panel_bytes, c);
+void accumulate(const detail::IndirectRows& src, int m0, int, const int8_t* bp, std::ptrdiff_t panel_bytes, int32_t* c) {
+  ymm_accumulate_rows<Dot, MR, NV>(src.a, m0, src.a.seg_k / 4, bp, panel_bytes, c);
 }
 
 template <class Dot, int MR, int NV, class Rows>

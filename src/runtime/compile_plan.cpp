@@ -1,6 +1,10 @@
 #include "runtime/compile_plan.h"
 
 #include <algorithm>
+#include <array>
+#include <climits>
+#include <cstdint>
+#include <memory>
 #include <cmath>
 #include <map>
 
@@ -502,7 +506,7 @@ class Compiler {
       if (slot_f32[v] >= 0) values[v].off_f32 = offset[slot_f32[v]];
     }
 
-    // Per-worker scratch for im2col, row pointers and fp32 accumulators.
+    // Per-worker scratch for im2col and fp32 accumulators; tap offsets for indirect layers.
     plan_.max_rows = opt_.gemm_rows;
     for (Step& st : plan_.steps) {
       if (st.kind != StepKind::gemm) continue;
@@ -510,7 +514,7 @@ class Compiler {
       const size_t rows = static_cast<size_t>(plan_.max_rows);
       L.indirect = opt_.indirect_convs && L.int8 && !L.direct && L.Cg % 4 == 0;
       if (L.indirect) {
-        plan_.scratch_rows = std::max(plan_.scratch_rows, rows * L.kh * L.kw);
+        L.tap_offsets = tap_offsets(L);
         plan_.zero_run = std::max(plan_.zero_run, static_cast<size_t>(L.Cg));
       } else if (L.int8) {
         if (!L.direct) plan_.scratch_u8 = std::max(plan_.scratch_u8, rows * L.K);
@@ -520,6 +524,30 @@ class Compiler {
     }
   }
 
+  // Byte offsets of every output row's taps in the input image (-1: padding), computed
+  // once per geometry and shared by the layers that have it.
+  std::shared_ptr<const std::vector<int32_t>> tap_offsets(const GemmLayer& L) {
+    const std::array<int, 9> key{L.in_h, L.in_w, L.in_c, L.kh, L.kw, L.sh, L.sw, L.ph, L.pw};
+    auto& cached = offsets_by_geometry_[key];
+    if (cached) return cached;
+    if (static_cast<int64_t>(L.in_h) * L.in_w * L.in_c > INT32_MAX) {
+      fail("an activation of " + std::to_string(L.in_h) + "x" + std::to_string(L.in_w) + "x" + std::to_string(L.in_c) +
+           " values is too large for 32-bit tap offsets");
+    }
+    auto offsets = std::make_shared<std::vector<int32_t>>();
+    offsets->reserve(static_cast<size_t>(L.out_h) * L.out_w * L.kh * L.kw);
+    for (int oy = 0; oy < L.out_h; ++oy)
+      for (int ox = 0; ox < L.out_w; ++ox)
+        for (int iy = oy * L.sh - L.ph; iy < oy * L.sh - L.ph + L.kh; ++iy)
+          for (int ix = ox * L.sw - L.pw; ix < ox * L.sw - L.pw + L.kw; ++ix) {
+            const bool inside = iy >= 0 && iy < L.in_h && ix >= 0 && ix < L.in_w;
+            offsets->push_back(inside ? (iy * L.in_w + ix) * L.in_c : -1);
+          }
+    cached = std::move(offsets);
+    return cached;
+  }
+
+  std::map<std::array<int, 9>, std::shared_ptr<const std::vector<int32_t>>> offsets_by_geometry_;
   const ModelFile& file_;
   const CompileOptions& opt_;
   const format::Graph& g_;

@@ -14,7 +14,7 @@ struct CompileOptions {
   const kernels::GemmU8S8Kernel* kernel = nullptr;     // int8 layers (fast path)
   const kernels::GemmF32Kernel* kernel_f32 = nullptr;  // fp32 layers
   int gemm_rows = 192;  // most rows per GEMM task (sizes the per-worker scratch)
-  bool indirect_convs = true;  // int8 convolutions through row pointers where they can (else im2col)
+  bool indirect_convs = true;  // int8 convolutions read in place (run_indirect) where they can, else im2col
   // The file being compiled, when the caller no longer needs it: each layer's weight
   // data is freed as soon as it is packed, so decoded and packed weights of the whole
   // model never sit in memory together (lower peak RSS at load).

@@ -163,33 +163,6 @@ class Executor {
     return {L.in_h, L.in_w, L.in_c, L.kh, L.kw, L.sh, L.sw, L.ph, L.pw};
   }
 
-  // Row pointers of output rows [r0, r0 + count) of one image: for each (ky, kx) tap
-  // the input pixel's channels [c0, c0 + Cg), or the zero run where the tap is padding.
-  // Interior rows (every tap inside) are the row's base pointer plus fixed tap offsets.
-  void tap_pointers(const uint8_t* img, const GemmLayer& L, int c0, int r0, int count, const uint8_t** out) const {
-    constexpr int kMaxTaps = 64;
-    const int taps = L.kh * L.kw;
-    std::ptrdiff_t offset[kMaxTaps];
-    const bool fixed = taps <= kMaxTaps;
-    for (int t = 0; t < taps && fixed; ++t) offset[t] = (static_cast<std::ptrdiff_t>(t / L.kw) * L.in_w + t % L.kw) * L.in_c;
-    const uint8_t* zeros = ws_.zeros.data();
-    int oy = r0 / L.out_w, ox = r0 % L.out_w;
-    for (int r = 0; r < count; ++r, out += taps) {
-      const int iy0 = oy * L.sh - L.ph, ix0 = ox * L.sw - L.pw;
-      if (++ox == L.out_w) ox = 0, ++oy;
-      const uint8_t* base = img + (static_cast<std::ptrdiff_t>(iy0) * L.in_w + ix0) * L.in_c + c0;
-      if (fixed && iy0 >= 0 && ix0 >= 0 && iy0 + L.kh <= L.in_h && ix0 + L.kw <= L.in_w) {
-        for (int t = 0; t < taps; ++t) out[t] = base + offset[t];
-        continue;
-      }
-      for (int t = 0; t < taps; ++t) {
-        const int iy = iy0 + t / L.kw, ix = ix0 + t % L.kw;
-        const bool inside = iy >= 0 && iy < L.in_h && ix >= 0 && ix < L.in_w;
-        out[t] = inside ? img + (static_cast<std::ptrdiff_t>(iy) * L.in_w + ix) * L.in_c + c0 : zeros;
-      }
-    }
-  }
-
   void gemm_int8(const Step& st) {
     const GemmLayer& L = st.gemm;
     const Value& y = plan_.values[st.output];
@@ -213,9 +186,8 @@ class Executor {
           a = x + static_cast<size_t>(m0) * L.in_c + g * L.Cg;
           lda = L.in_c;
         } else if (L.indirect) {
-          a = nullptr;
+          a = nullptr;  // run_indirect reads the taps in place
           lda = 0;
-          tap_pointers(x + image * image_elems, L, g * L.Cg, r0, count, ws_.scratch_rows[worker].data());
         } else {
           uint8_t* s = ws_.scratch_u8[worker].data();
           kernels::im2col_rows_u8(x + image * image_elems, geom, g * L.Cg, L.Cg, r0, count, s, L.K);
@@ -240,11 +212,13 @@ class Executor {
           ep.out_inv_scale = inv;
         }
         if (L.indirect) {
-          kernels::IndirectA rows;
-          rows.rows = ws_.scratch_rows[worker].data();
-          rows.segments = L.kh * L.kw;
-          rows.seg_k = L.Cg;
-          L.kernel->run_indirect(count, rows, L.packed[g], ep);
+          kernels::IndirectA taps;
+          taps.segments = L.kh * L.kw;
+          taps.seg_k = L.Cg;
+          taps.base = x + image * image_elems + g * L.Cg;
+          taps.offsets = L.tap_offsets->data() + static_cast<size_t>(r0) * taps.segments;
+          taps.zeros = ws_.zeros.data();
+          L.kernel->run_indirect(count, taps, L.packed[g], ep);
         } else {
           L.kernel->run(count, a, lda, L.packed[g], ep);
         }

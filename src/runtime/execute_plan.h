@@ -15,7 +15,6 @@ struct Workspace {
   int batch = 0;
   std::vector<std::vector<uint8_t>> scratch_u8;  // one per worker, plan.scratch_u8 bytes
   std::vector<std::vector<float>> scratch_f32;   // one per worker, plan.scratch_f32 floats
-  std::vector<std::vector<const uint8_t*>> scratch_rows;  // one per worker, plan.scratch_rows pointers
   std::vector<uint8_t> zeros;                    // plan.zero_run zero bytes (padding taps)
 };
 

@@ -72,7 +72,6 @@ Model runtime::make_model(const format::ModelFile& file, const Options& options,
   impl->pool = std::make_unique<runtime::ThreadPool>(options.threads);
   impl->ws.scratch_u8.assign(options.threads, std::vector<uint8_t>(impl->plan.scratch_u8));
   impl->ws.scratch_f32.assign(options.threads, std::vector<float>(impl->plan.scratch_f32));
-  impl->ws.scratch_rows.assign(options.threads, std::vector<const uint8_t*>(impl->plan.scratch_rows));
   impl->ws.zeros.assign(impl->plan.zero_run, 0);
   return Model(std::move(impl));
 }

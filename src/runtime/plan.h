@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -42,9 +43,12 @@ struct GemmLayer {
   int kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0;
   int groups = 1, Cg = 0, Og = 0, K = 0;  // K = kh * kw * Cg
   bool direct = false;  // 1x1, stride 1, no padding: the input rows are the GEMM rows
-  // int8, not direct, Cg % 4 == 0: the kernel reads each tap's channels in place through
-  // row pointers (run_indirect) instead of an im2col copy.
+  // int8, not direct, Cg % 4 == 0: the kernel reads each tap's channels in place
+  // (run_indirect) instead of an im2col copy. tap_offsets[row * kh*kw + tap]: byte
+  // offset of that tap's pixel in the input image, -1 in the padding; shared by the
+  // layers of one geometry.
   bool indirect = false;
+  std::shared_ptr<const std::vector<int32_t>> tap_offsets;
   std::vector<float> scale, bias;  // [O]: y = acc * scale + bias
   bool relu = false;
   int residual = -1;  // value added before relu, or -1
@@ -74,7 +78,6 @@ struct Plan {
   size_t arena_bytes_per_image = 0;
   int max_rows = 192;                      // GEMM rows per task, at most
   size_t scratch_u8 = 0, scratch_f32 = 0;  // per worker, elements
-  size_t scratch_rows = 0;                 // per worker, row pointers of indirect layers
   size_t zero_run = 0;                     // bytes of zeros the padding taps point to
 };
 

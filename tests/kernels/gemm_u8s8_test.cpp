@@ -45,7 +45,7 @@ constexpr uint8_t kSentinel = 0xA5;
 
 // Runs `kernel` on the problem; returns the raw output bytes (whole ldc-strided buffer,
 // so writes past column N would show up as changed sentinels).
-// With `indirect`, A is read through its row pointers (run_indirect) instead of p.a.
+// With `indirect`, A is read through its offsets (run_indirect) instead of p.a.
 std::vector<uint8_t> run(const GemmU8S8Kernel& kernel, const Case& c, const Problem& p,
                          const IndirectA* indirect = nullptr) {
   PackedB packed;
@@ -78,12 +78,13 @@ std::vector<uint8_t> run(const GemmU8S8Kernel& kernel, const Case& c, const Prob
   return out;
 }
 
-// p.a as row pointers the way a convolution uses them: every (row, segment) run copied
-// to its own place in a shuffled pool, and about one in six pointing to a shared zero
-// run instead (a padding tap; its bytes in p.a are zeroed to match).
+// p.a as IndirectA the way a convolution uses it: every (row, segment) run copied to
+// its own place in a shuffled pool (offsets from the pool's start), and about one in
+// six marked as padding instead (offset -1: read from the zero run; its bytes in p.a
+// are zeroed to match).
 struct Scattered {
   std::vector<uint8_t> pool, zeros;
-  std::vector<const uint8_t*> rows;
+  std::vector<int32_t> offsets;
   IndirectA a;
 };
 Scattered scatter(std::mt19937& rng, const Case& c, int segments, Problem* p) {
@@ -94,19 +95,20 @@ Scattered scatter(std::mt19937& rng, const Case& c, int segments, Problem* p) {
   std::shuffle(order.begin(), order.end(), rng);
   sc.pool.assign(static_cast<size_t>(runs) * slot, 0xEE);
   sc.zeros.assign(seg_k, 0);
-  sc.rows.resize(runs);
+  sc.offsets.resize(runs);
   for (int i = 0; i < runs; ++i) {
     uint8_t* dense = p->a.data() + static_cast<size_t>(i / segments) * lda + static_cast<size_t>(i % segments) * seg_k;
     if (rng() % 6 == 0) {
       std::memset(dense, 0, seg_k);
-      sc.rows[i] = sc.zeros.data();
+      sc.offsets[i] = -1;
       continue;
     }
-    uint8_t* place = sc.pool.data() + static_cast<size_t>(order[i]) * slot + 1;
-    std::memcpy(place, dense, seg_k);
-    sc.rows[i] = place;
+    sc.offsets[i] = order[i] * slot + 1;
+    std::memcpy(sc.pool.data() + sc.offsets[i], dense, seg_k);
   }
-  sc.a.rows = sc.rows.data();
+  sc.a.base = sc.pool.data();
+  sc.a.offsets = sc.offsets.data();
+  sc.a.zeros = sc.zeros.data();
   sc.a.segments = segments;
   sc.a.seg_k = seg_k;
   return sc;

@@ -163,9 +163,9 @@ TEST(Runtime, EveryKernelIsaGivesIdenticalOutput) {
   EXPECT_GT(tried, 0);
 }
 
-// Convolutions read through row pointers (run_indirect) give exactly the im2col path's
+// Convolutions read in place (run_indirect over tap offsets) give exactly the im2col path's
 // output, with every kernel; the models mix Cg % 4 == 0 layers (indirect) with others.
-TEST(Runtime, ConvolutionsByRowPointersEqualIm2col) {
+TEST(Runtime, ConvolutionsReadInPlaceEqualIm2col) {
   for (const auto& m : all_models()) {
     const auto x = random_input(m, 3, 5);
     for (const auto& k : kernels::gemm_u8s8_kernels()) {
