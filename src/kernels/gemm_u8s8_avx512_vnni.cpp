@@ -183,8 +183,6 @@ void zmm_gemm(int M, const Rows& rows, const PackedB& b, const Epilogue& ep) {
   }
 }
 
-}  // namespace
-
 // Zeroes zmm16-31 before returning to the caller's SSE code. The compiler's vzeroupper
 // leaves them alone, and with their upper halves dirty the baseline-x86-64 runtime code
 // after each kernel call ran slowly: in profiles a quarter of the samples sat on the
@@ -203,6 +201,8 @@ inline void clean_high_zmm() {
           : "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", "xmm24", "xmm25", "xmm26",
             "xmm27", "xmm28", "xmm29", "xmm30", "xmm31");
 }
+
+}  // namespace
 
 namespace detail {
 void run_u8s8_avx512_vnni(int M, const uint8_t* a, int lda, const PackedB& b, const Epilogue& ep) {

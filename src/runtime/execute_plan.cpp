@@ -120,8 +120,8 @@ class Executor {
 
   // GEMM rows are output pixels; a task is a run of rows of one image (never two, so
   // its taps come from one image). Rows per task: as many as keep every worker busy
-  // (about 4 tasks a worker), in multiples of 12 (the kernels' tile heights divide 60
-  // or 12), at most plan.max_rows. Big tasks matter: each kernel call pays for its
+  // (about 4 tasks a worker), in multiples of 12 (whole tiles for the 6- and 12-row
+  // kernel tiles), at most plan.max_rows. Big tasks matter: each kernel call pays for its
   // partial last tile and its setup. The outputs do not depend on the split: every
   // element is an exact integer sum and its own epilogue.
   struct Tiles {
