@@ -8,7 +8,8 @@
 #   SUITE=mnist-resnet18 (from runs/mnist-resnet18-fp32-e2)
 #   EPOCHS (default: the suite's TTQ row, 6 or 2), THREADS (default: all cores)
 #   sweep: seed 002's sparsity sweep, TTQ in sparsity mode for r = 0 ... 0.5
-#   (ttq-r0 ... ttq-r0.5 one at a time), SWEEP_EPOCHS each (default 2)
+#   (ttq-r0 ... ttq-r0.5 one at a time), SWEEP_EPOCHS each (default 2);
+#   ttq-sparse50: TTQ at r = 0.5 with the full recipe (EPOCHS), to set against TWN
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TTQ=${TTQ:-build/src/cli/ttq}
@@ -66,6 +67,7 @@ run_method() {
     prune) finetune prune $FP32 $((EPOCHS / 2)) --quant prune --prune 0.5 ;;
     kmeans) run_method prune; finetune kmeans runs/$SUITE-prune $((EPOCHS - EPOCHS / 2)) --quant kmeans --weight-bits 4 ;;
     ttq-r*) finetune "$1" $FP32 "$SWEEP_EPOCHS" --threshold-mode sparsity --sparsity "${1#ttq-r}" ;;
+    ttq-sparse50) finetune ttq-sparse50 $FP32 "$EPOCHS" --threshold-mode sparsity --sparsity 0.5 ;;
     sweep) for r in "${SWEEP[@]}"; do run_method ttq-r$r; done ;;
     *) echo "error: unknown method '$1'" >&2; exit 2 ;;
   esac
