@@ -86,6 +86,6 @@ std::string method_variant(const Run& run) {
   return "";
 }
 
-bool is_sweep_run(const Run& run) { return run.method() == "ttq" && run.threshold_mode() == "sparsity"; }
+bool is_sweep_run(const Run& run) { return run.sweep_point; }
 
 }  // namespace ttq::report

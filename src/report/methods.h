@@ -23,7 +23,7 @@ std::string method_category(const std::string& method);
 // What distinguishes runs of one method: "t = 0.05", "r = 0.3", "W2A32", "per-channel-sym", ...
 std::string method_variant(const Run& run);
 
-// A TTQ run of the sparsity sweep (config.quant.threshold_mode == "sparsity").
+// A TTQ run of the sparsity sweep (Run::sweep_point).
 bool is_sweep_run(const Run& run);
 
 }  // namespace ttq::report

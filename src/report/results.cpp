@@ -109,6 +109,24 @@ Run load_run(const std::string& metrics_path, const std::string& name) {
   return run;
 }
 
+namespace {
+bool same_number(double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); }
+
+void mark_sweep_points(std::vector<Run>& runs) {
+  const auto sparsity_mode = [](const Run& r) { return r.method() == "ttq" && r.threshold_mode() == "sparsity"; };
+  for (Run& a : runs) {
+    if (!sparsity_mode(a)) continue;
+    for (const Run& b : runs) {
+      if (&a != &b && sparsity_mode(b) && a.model() == b.model() && a.dataset() == b.dataset() &&
+          same_number(a.epochs(), b.epochs()) && !same_number(a.target_sparsity(), b.target_sparsity())) {
+        a.sweep_point = true;
+        break;
+      }
+    }
+  }
+}
+}  // namespace
+
 Results load_results(const std::string& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec))
@@ -157,6 +175,7 @@ Results load_results(const std::string& dir) {
       r.skipped.push_back({p.string(), e.what()});
     }
   }
+  mark_sweep_points(r.runs);
   return r;
 }
 

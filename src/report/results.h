@@ -15,6 +15,10 @@ struct Run {
   std::string name;  // the directory under results/ ("fashion-resnet20-ttq")
   std::string path;  // its metrics.json
   nlohmann::json j;  // the summary
+  // One point of a sparsity sweep: a TTQ run in threshold mode "sparsity" with a sibling
+  // of the same model, data set and epochs at another r (set by load_results). A lone
+  // sparsity-mode run (say r = 0.5 with the full recipe) is an ordinary TTQ row.
+  bool sweep_point = false;
 
   // Fields with their fallbacks for older runs; NaN / "" when absent.
   std::string model() const;

@@ -75,6 +75,32 @@ TEST(Report, MethodTableHasEveryMethodRowAndNotRunWhereMissing) {
   EXPECT_EQ(cell(m, "TTQ", 2), "not run");
 }
 
+// Sparsity-mode runs with siblings at other r (same epochs) are the sweep; a lone one,
+// such as r = 0.5 with the full recipe, is a TTQ row of the method table.
+TEST(Report, LoneSparsityModeRunIsATtqRowNotASweepPoint) {
+  const std::string dir = make_temp_dir("lone-sparsity");
+  write_run(dir, "fashion-resnet20-fp32", synthetic_run("resnet20", "fashion-mnist", "fp32", 0.9335, 4, 32));
+  const auto sparsity_run = [](double r, int epochs, double top1) {
+    auto run = synthetic_run("resnet20", "fashion-mnist", "ttq", top1, epochs, 2);
+    run["config"]["quant"]["threshold_mode"] = "sparsity";
+    run["config"]["quant"]["sparsity"] = r;
+    return run;
+  };
+  write_run(dir, "fashion-resnet20-ttq-r0.1", sparsity_run(0.1, 2, 0.921));
+  write_run(dir, "fashion-resnet20-ttq-r0.5", sparsity_run(0.5, 2, 0.925));
+  write_run(dir, "fashion-resnet20-ttq-sparse50", sparsity_run(0.5, 6, 0.934));
+  const Results results = load_results(dir);
+  for (const auto& r : results.runs) EXPECT_EQ(r.sweep_point, r.name.find("-ttq-r") != std::string::npos) << r.name;
+
+  const Document d = build_report(results);
+  const Table& methods = first_table(section(d, "methods-resnet20-fashion-mnist"));
+  EXPECT_EQ(cell(methods, "TTQ", 2), "fashion-resnet20-ttq-sparse50");
+  EXPECT_EQ(cell(methods, "TTQ", 3), "93.40 %");
+  std::vector<std::string> swept;
+  for (const auto& row : first_table(section(d, "sweep")).rows) swept.push_back(row.back());
+  EXPECT_EQ(swept, (std::vector<std::string>{"fashion-resnet20-ttq-r0.1", "fashion-resnet20-ttq-r0.5"}));
+}
+
 TEST(Report, SaysHowFarTtqIsBelowTwnAndWhereItBeatsBinary) {
   const Document d = build_report(load_results(make_results_dir("honesty")));
   const std::string n = notes(section(d, "methods-resnet20-fashion-mnist"));
