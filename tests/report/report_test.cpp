@@ -108,8 +108,35 @@ TEST(Report, SaysHowFarTtqIsBelowTwnAndWhereItBeatsBinary) {
             std::string::npos)
       << n;
   EXPECT_NE(n.find("TTQ is at or above binary (BWN) on resnet20 / fashion-mnist by 1.96 points"), std::string::npos) << n;
+  EXPECT_NE(n.find("both 3 epochs from runs/fashion-mnist-resnet20-fp32"), std::string::npos) << n;
+  EXPECT_EQ(n.find("not like for like"), std::string::npos) << n;
   const std::string m = notes(section(d, "methods-resnet18-mnist"));
   EXPECT_NE(m.find("TTQ: not run on resnet18 / mnist"), std::string::npos) << m;
+}
+
+// TTQ and TWN are compared from the same starting checkpoint with the same epochs; a
+// better TWN run from another start does not make the line, unless no fair pair exists.
+TEST(Report, ComparesTtqWithTwnLikeForLike) {
+  const std::string dir = make_temp_dir("like-for-like");
+  const auto from = [](nlohmann::json run, const std::string& init) {
+    run["config"]["init_checkpoint"] = init;
+    return run;
+  };
+  write_run(dir, "a-ttq", from(synthetic_run("resnet20", "fashion-mnist", "ttq", 0.9320, 6, 2), "runs/fp32-a"));
+  write_run(dir, "a-twn", from(synthetic_run("resnet20", "fashion-mnist", "twn", 0.9310, 6, 2), "runs/fp32-a"));
+  write_run(dir, "b-twn", from(synthetic_run("resnet20", "fashion-mnist", "twn", 0.9339, 6, 2), "runs/fp32-b"));
+  write_run(dir, "b-bwn", from(synthetic_run("resnet20", "fashion-mnist", "bwn", 0.9267, 4, 1), "runs/fp32-b"));
+  const std::string n = notes(section(build_report(load_results(dir)), "methods-resnet20-fashion-mnist"));
+  EXPECT_NE(n.find("TTQ is at or above TWN on resnet20 / fashion-mnist by 0.10 points: 93.20 % vs 93.10 % (TTQ t = "
+                   "0.05 run a-ttq, TWN run a-twn; both 6 epochs from runs/fp32-a)"),
+            std::string::npos)
+      << n;
+  EXPECT_EQ(n.find("b-twn"), std::string::npos) << n;
+  EXPECT_NE(n.find("TTQ is at or above binary (BWN) on resnet20 / fashion-mnist by 0.53 points: 93.20 % vs 92.67 % "
+                   "(not like for like: TTQ t = 0.05 run a-ttq, binary (BWN) run b-bwn; 6 vs 4 epochs, from "
+                   "runs/fp32-a vs runs/fp32-b)"),
+            std::string::npos)
+      << n;
 }
 
 TEST(Report, SeedTablesStandNextToOurRuns) {

@@ -69,7 +69,7 @@ nlohmann::json synthetic_run(const std::string& model, const std::string& datase
       {"config",
        {{"model", model},
         {"dataset", dataset},
-        {"init_checkpoint", method == "ttq" ? "runs/" + dataset + "-" + model + "-fp32" : ""},
+        {"init_checkpoint", quantized && epochs > 0 ? "runs/" + dataset + "-" + model + "-fp32" : ""},
         {"quant", {{"method", quantized ? method : "none"}, {"threshold_mode", "t"}, {"t", 0.05}, {"sparsity", 0.5},
                    {"weight_bits", 2}, {"act_bits", 0}}}}},
       {"size",
