@@ -49,7 +49,8 @@ std::string compare_line(const Run& ttq, const Run& other, const std::string& la
                 (other.init_checkpoint().empty() ? kMissing : other.init_checkpoint()) + ")";
   const std::string where = " on " + pair.first + " / " + pair.second + " by " + fixed(std::fabs(diff), 2) +
                             " points: " + percent(ttq.top1()) + " vs " + percent(other.top1()) + how;
-  if (diff < 0) return "**TTQ is below " + label + "**" + where + ". The paper reports TTQ above " + label + "; here it is not.";
+  if (diff < 0)
+    return "**TTQ is below " + label + "**" + where + ". The paper reports TTQ above " + label + "; here it is not.";
   return "TTQ is at or above " + label + where + ".";
 }
 
