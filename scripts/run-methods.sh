@@ -5,7 +5,7 @@
 # started again (an unfinished run resumes).
 #   bash scripts/run-methods.sh [METHOD ...]      (default: all of them)
 #   SUITE=fashion-resnet20 (default; from runs/fashion-resnet20-fp32) or
-#   SUITE=mnist-resnet18 (from runs/mnist-resnet18-fp32-e2)
+#   SUITE=mnist-resnet18 (from runs/mnist-resnet18-fp32)
 #   EPOCHS (default: the suite's TTQ row, 6 or 2), THREADS (default: all cores)
 #   sweep: seed 002's sparsity sweep, TTQ in sparsity mode for r = 0 ... 0.5
 #   (ttq-r0 ... ttq-r0.5 one at a time), SWEEP_EPOCHS each (default 2);
@@ -25,7 +25,7 @@ case $SUITE in
     RECIPE=(--model resnet20 --dataset fashion-mnist --data-path /usr/share/datasets/fashion-mnist --lr 0.02
             --wd 2e-4 --lr-scheduler cosine --pad 2 --hflip) ;;
   mnist-resnet18)
-    FP32=runs/mnist-resnet18-fp32-e2
+    FP32=runs/mnist-resnet18-fp32
     EPOCHS=${EPOCHS:-2}
     RECIPE=(--model resnet18 --dataset mnist --data-path data/mnist --lr 0.01 --wd 2e-4 --lr-scheduler cosine
             --pad 2) ;;
