@@ -60,6 +60,7 @@ std::string honesty_line(const std::vector<const Run*>& runs, const ModelDataset
   std::vector<const Run*> ttqs;
   for (const Run* r : rows_of(runs, "ttq"))
     if (!std::isnan(r->top1())) ttqs.push_back(r);
+  const Run* best_ttq = best_run(runs, "ttq");
   std::string out;
   const auto add = [&out](const std::string& line) { out += (out.empty() ? "" : " ") + line; };
   for (const auto& [key, label] : std::vector<std::pair<std::string, std::string>>{{"twn", "TWN"}, {"binary", "binary (BWN)"}}) {
@@ -70,7 +71,7 @@ std::string honesty_line(const std::vector<const Run*>& runs, const ModelDataset
     }
     if (!best_other || std::isnan(best_other->top1())) {
       add(label + ": not run on " + pair.first + " / " + pair.second + ", so TTQ (" +
-          percent(best_run(runs, "ttq")->top1()) + ") is not compared with it yet.");
+          percent(best_ttq->top1()) + ") is not compared with it yet.");
       continue;
     }
     bool paired = false;
@@ -80,7 +81,7 @@ std::string honesty_line(const std::vector<const Run*>& runs, const ModelDataset
           add(compare_line(*t, *o, label, pair));
           paired = true;
         }
-    if (!paired) add(compare_line(*best_run(runs, "ttq"), *best_other, label, pair));
+    if (!paired) add(compare_line(*best_ttq, *best_other, label, pair));
   }
   return out;
 }
