@@ -4,8 +4,9 @@
 # under results/<suite>-<method>/. Runs missing results only, so it can be stopped and
 # started again (an unfinished run resumes).
 #   bash scripts/run-methods.sh [METHOD ...]      (default: all of them)
-#   SUITE=fashion-resnet20 (default; from runs/fashion-resnet20-fp32) or
-#   SUITE=mnist-resnet18 (from runs/mnist-resnet18-fp32)
+#   SUITE=DATASET-MODEL: fashion-resnet20 (default), mnist-resnet18, and seed 000's
+#   fashion-resnet18, mnist-resnet34, fashion-resnet34; each fine-tunes from
+#   runs/SUITE-fp32, which the method fp32 trains (seed 000's table: fp32 ttq-sparse50)
 #   EPOCHS (default: the suite's TTQ row, 6 or 2), THREADS (default: all cores)
 #   sweep: seed 002's sparsity sweep, TTQ in sparsity mode for r = 0 ... 0.5
 #   (ttq-r0 ... ttq-r0.5 one at a time), SWEEP_EPOCHS each (default 2);
@@ -17,27 +18,52 @@ SUITE=${SUITE:-fashion-resnet20}
 THREADS=${THREADS:-$(nproc)}
 SWEEP_EPOCHS=${SWEEP_EPOCHS:-2}
 SWEEP=(0 0.1 0.2 0.3 0.4 0.5)
-# Each suite's TTQ row's fine-tuning recipe, shared by every quantization-aware baseline.
+# FP32_RECIPE trains the suite's fp32 row; RECIPE is its TTQ row's fine-tuning recipe,
+# shared by every quantization-aware baseline.
+FP32=runs/$SUITE-fp32
 case $SUITE in
   fashion-resnet20)
-    FP32=runs/fashion-resnet20-fp32
     EPOCHS=${EPOCHS:-6}
+    FP32_RECIPE=(--model resnet20 --dataset fashion-mnist --data-path /usr/share/datasets/fashion-mnist
+                 --epochs 10 --lr 0.1 --wd 5e-4 --lr-scheduler cosine --pad 2 --hflip)
     RECIPE=(--model resnet20 --dataset fashion-mnist --data-path /usr/share/datasets/fashion-mnist --lr 0.02
             --wd 2e-4 --lr-scheduler cosine --pad 2 --hflip) ;;
-  mnist-resnet18)
-    FP32=runs/mnist-resnet18-fp32
+  mnist-resnet18 | mnist-resnet34 | fashion-resnet18 | fashion-resnet34)
+    # Seed 000's models: two epochs from scratch, two of fine-tuning (about 15 min an
+    # epoch for ResNet-18 on 2 cores here, twice that for ResNet-34).
     EPOCHS=${EPOCHS:-2}
-    RECIPE=(--model resnet18 --dataset mnist --data-path data/mnist --lr 0.01 --wd 2e-4 --lr-scheduler cosine
-            --pad 2) ;;
-  *) echo "error: unknown SUITE '$SUITE' (fashion-resnet20 or mnist-resnet18)" >&2; exit 2 ;;
+    case $SUITE in
+      mnist-*) DATA=(--dataset mnist --data-path data/mnist) ;;
+      fashion-*) DATA=(--dataset fashion-mnist --data-path /usr/share/datasets/fashion-mnist --hflip) ;;
+    esac
+    FP32_RECIPE=(--model "${SUITE#*-}" "${DATA[@]}" --epochs 2 --lr 0.05 --wd 5e-4 --lr-scheduler cosine --pad 2)
+    RECIPE=(--model "${SUITE#*-}" "${DATA[@]}" --lr 0.01 --wd 2e-4 --lr-scheduler cosine --pad 2) ;;
+  *) echo "error: unknown SUITE '$SUITE' (fashion-resnet20, mnist-resnet18, mnist-resnet34, fashion-resnet18 or fashion-resnet34)" >&2; exit 2 ;;
 esac
 RECIPE+=(--threads "$THREADS" --seed 1 --quiet)
-[ -f "$FP32/checkpoint.pt" ] || { echo "error: $FP32/checkpoint.pt not found: run the fp32 row first (see README)" >&2; exit 2; }
+FP32_RECIPE+=(--threads "$THREADS" --seed 1 --quiet)
+have_fp32() {
+  [ -f "$FP32/checkpoint.pt" ] || { echo "error: $FP32/checkpoint.pt not found: run the method fp32 first" >&2; exit 2; }
+}
+
+# The suite's fp32 row, trained from scratch; resumes an unfinished run. runs/ is scratch:
+# where its checkpoint is gone the row is trained again and its results/ replaced (git
+# keeps the old figures), so the fine-tuned rows always name the checkpoint they used.
+train_fp32() {
+  [ -f $FP32/summary.json ] && { echo "have $FP32"; return; }
+  if [ -f $FP32/checkpoint.pt ]; then
+    $TTQ train "${FP32_RECIPE[@]}" --resume $FP32 > /dev/null
+  else
+    $TTQ train "${FP32_RECIPE[@]}" --output-dir $FP32 > /dev/null
+  fi
+  bash scripts/record-result.sh $FP32 $SUITE-fp32
+}
 
 finetune() {  # NAME FROM EPOCHS QUANT-FLAGS...
   local name=$1 from=$2 epochs=$3; shift 3
   local run=runs/$SUITE-$name
   [ -f results/$SUITE-$name/metrics.json ] && { echo "have results/$SUITE-$name"; return; }
+  have_fp32
   if [ -f $run/checkpoint.pt ]; then
     $TTQ quantize "${RECIPE[@]}" --epochs "$epochs" "$@" --resume $run > /dev/null
   else
@@ -49,12 +75,14 @@ finetune() {  # NAME FROM EPOCHS QUANT-FLAGS...
 post_training() {  # NAME PTQ-FLAGS...
   local name=$1; shift
   [ -f results/$SUITE-$name/metrics.json ] && { echo "have results/$SUITE-$name"; return; }
+  have_fp32
   $TTQ ptq $FP32 "$@" --threads "$THREADS" --output-dir runs/$SUITE-$name > /dev/null
   bash scripts/record-result.sh runs/$SUITE-$name $SUITE-$name
 }
 
 run_method() {
   case $1 in
+    fp32) train_fp32 ;;
     twn) finetune twn $FP32 "$EPOCHS" --quant twn ;;
     bwn) finetune bwn $FP32 "$EPOCHS" --quant bwn ;;
     dorefa) finetune dorefa $FP32 "$EPOCHS" --quant dorefa --weight-bits 2 ;;
