@@ -22,6 +22,15 @@ std::string int_field(const nlohmann::json& q, const char* key, const std::strin
   return std::isnan(v) ? fallback : std::to_string(static_cast<long long>(std::llround(v)));
 }
 
+// The TTQ options a run changed from the authors' defaults, so two r = 0.5 rows differ.
+std::string ttq_options(const nlohmann::json& q) {
+  std::string s;
+  if (q.value("init", std::string("one")) == "data") s += ", scales from data";
+  if (!q.value("weight_decay_on_scales", true)) s += ", no decay on Wp/Wn";
+  if (q.value("wn_grad_sign", std::string("true")) == "paper") s += ", paper's Wn sign";
+  return s;
+}
+
 }  // namespace
 
 const std::vector<MethodCategory>& method_categories() {
@@ -58,9 +67,11 @@ std::string method_variant(const Run& run) {
   const std::string cat = method_category(m);
   const auto& q = quant_config(run);
   if (cat == "ttq") {
-    if (run.threshold_mode() == "sparsity") return "r = " + tick_label(run.target_sparsity());
+    if (run.threshold_mode() == "sparsity") return "r = " + tick_label(run.target_sparsity()) + ttq_options(q);
     const double t = number_or_nan(q, "t");
-    return std::isnan(t) ? "" : "t = " + tick_label(t);
+    const std::string options = ttq_options(q);
+    if (std::isnan(t)) return options.empty() ? "" : options.substr(2);
+    return "t = " + tick_label(t) + options;
   }
   if (cat == "dorefa") {
     const std::string a = int_field(q, "act_bits", "0");

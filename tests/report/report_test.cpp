@@ -1,12 +1,14 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "report/build_report.h"
 #include "report/html_writer.h"
 #include "report/markdown_writer.h"
+#include "report/methods.h"
 #include "report/write_report.h"
 #include "synthetic_results.h"
 #include "xml_check.h"
@@ -99,6 +101,29 @@ TEST(Report, LoneSparsityModeRunIsATtqRowNotASweepPoint) {
   std::vector<std::string> swept;
   for (const auto& row : first_table(section(d, "sweep")).rows) swept.push_back(row.back());
   EXPECT_EQ(swept, (std::vector<std::string>{"fashion-resnet20-ttq-r0.1", "fashion-resnet20-ttq-r0.5"}));
+}
+
+// Two TTQ rows at the same r differ in their options; the table says which.
+TEST(Report, TtqVariantNamesOptionsChangedFromTheAuthors) {
+  const std::string dir = make_temp_dir("ttq-options");
+  auto plain = synthetic_run("resnet20", "fashion-mnist", "ttq", 0.9288, 6, 2);
+  plain["config"]["quant"]["threshold_mode"] = "sparsity";
+  plain["config"]["quant"]["sparsity"] = 0.5;
+  plain["config"]["quant"]["init"] = "one";
+  plain["config"]["quant"]["weight_decay_on_scales"] = true;
+  auto data_init = plain;
+  data_init["config"]["quant"]["init"] = "data";
+  data_init["config"]["quant"]["weight_decay_on_scales"] = false;
+  auto paper_sign = synthetic_run("resnet20", "fashion-mnist", "ttq", 0.9200, 6, 2);
+  paper_sign["config"]["quant"]["wn_grad_sign"] = "paper";
+  write_run(dir, "a-ttq-sparse50", plain);
+  write_run(dir, "b-ttq-sparse50-datainit", data_init);
+  write_run(dir, "c-ttq-paper-sign", paper_sign);
+  std::map<std::string, std::string> variants;
+  for (const auto& r : load_results(dir).runs) variants[r.name] = method_variant(r);
+  EXPECT_EQ(variants["a-ttq-sparse50"], "r = 0.5");
+  EXPECT_EQ(variants["b-ttq-sparse50-datainit"], "r = 0.5, scales from data, no decay on Wp/Wn");
+  EXPECT_EQ(variants["c-ttq-paper-sign"], "t = 0.05, paper's Wn sign");
 }
 
 TEST(Report, SaysHowFarTtqIsBelowTwnAndWhereItBeatsBinary) {
