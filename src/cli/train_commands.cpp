@@ -91,6 +91,9 @@ void add_quant_flags(CLI::App* c, train::QuantConfig& q) {
   c->add_flag("--quantize-last-fc", q.quantize_last_fc, "quantize the last FC too (the authors' CIFAR code)");
   c->add_option("--exclude", q.exclude, "layer names to keep in fp32");
   c->add_flag("!--no-scale-decay", q.weight_decay_on_scales, "no weight decay on Wp/Wn");
+  c->add_option("--latent-grad-scale", q.latent_grad_scale,
+                "multiply the quantized layers' latent weight gradients (experiment; 1: off)")
+      ->check(CLI::PositiveNumber);
 }
 
 // On --resume the run's config comes from the checkpoint; only these may change.

@@ -28,6 +28,8 @@ std::string ttq_options(const nlohmann::json& q) {
   if (q.value("init", std::string("one")) == "data") s += ", scales from data";
   if (!q.value("weight_decay_on_scales", true)) s += ", no decay on Wp/Wn";
   if (q.value("wn_grad_sign", std::string("true")) == "paper") s += ", paper's Wn sign";
+  const double latent = number_or_nan(q, "latent_grad_scale");
+  if (!std::isnan(latent) && latent != 1.0) s += ", latent gradients x" + tick_label(latent);
   return s;
 }
 

@@ -116,6 +116,7 @@ TEST(Report, TtqVariantNamesOptionsChangedFromTheAuthors) {
   data_init["config"]["quant"]["weight_decay_on_scales"] = false;
   auto paper_sign = synthetic_run("resnet20", "fashion-mnist", "ttq", 0.9200, 6, 2);
   paper_sign["config"]["quant"]["wn_grad_sign"] = "paper";
+  paper_sign["config"]["quant"]["latent_grad_scale"] = 10.0;
   write_run(dir, "a-ttq-sparse50", plain);
   write_run(dir, "b-ttq-sparse50-datainit", data_init);
   write_run(dir, "c-ttq-paper-sign", paper_sign);
@@ -123,7 +124,7 @@ TEST(Report, TtqVariantNamesOptionsChangedFromTheAuthors) {
   for (const auto& r : load_results(dir).runs) variants[r.name] = method_variant(r);
   EXPECT_EQ(variants["a-ttq-sparse50"], "r = 0.5");
   EXPECT_EQ(variants["b-ttq-sparse50-datainit"], "r = 0.5, scales from data, no decay on Wp/Wn");
-  EXPECT_EQ(variants["c-ttq-paper-sign"], "t = 0.05, paper's Wn sign");
+  EXPECT_EQ(variants["c-ttq-paper-sign"], "t = 0.05, paper's Wn sign, latent gradients x10");
 }
 
 TEST(Report, SaysHowFarTtqIsBelowTwnAndWhereItBeatsBinary) {

@@ -65,4 +65,12 @@ void constrain_quantizers(torch::nn::Module& model) {
     if (l.layer->quantizer()) l.layer->quantizer()->constrain();
 }
 
+void scale_latent_gradients(torch::nn::Module& model, double factor) {
+  torch::NoGradGuard no_grad;
+  for (const NamedLayer& l : quantizable_layers(model)) {
+    torch::Tensor grad = l.layer->weight.grad();
+    if (l.layer->quantizer() && grad.defined()) grad.mul_(factor);
+  }
+}
+
 }  // namespace ttq::train

@@ -39,4 +39,9 @@ std::vector<std::string> attach_ttq(torch::nn::Module& model, const QuantSelecti
 // Calls constrain() on every attached quantizer; the trainer does this after each optimizer step.
 void constrain_quantizers(torch::nn::Module& model);
 
+// Multiplies the gradient of every quantized layer's latent weight by `factor` (the
+// quantizers' own parameters, Wp/Wn, keep theirs). An experiment on BatchNorm scale
+// invariance: with ±Wp ≈ ±1, TTQ's latent weights get gradients about 1/alpha of TWN's.
+void scale_latent_gradients(torch::nn::Module& model, double factor);
+
 }  // namespace ttq::train

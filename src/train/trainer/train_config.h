@@ -23,6 +23,7 @@ struct QuantConfig {
   bool quantize_last_fc = false;
   std::vector<std::string> exclude;
   bool weight_decay_on_scales = true;  // the authors' code decays Wp/Wn too
+  double latent_grad_scale = 1.0;      // multiplies the latent weights' gradients (an experiment)
   int weight_bits = 2;        // DoReFa weights; k-means: log2 of the cluster count
   int act_bits = 0;           // DoReFa / INT8 QAT input activations (0: fp32)
   double prune_fraction = 0.5;  // Deep Compression: fraction of weights pruned

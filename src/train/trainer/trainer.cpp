@@ -238,6 +238,7 @@ nlohmann::json run_training(const TrainConfig& cfg, const RunOptions& run) {
         }
         loss.backward();
         if (grad_sync) grad_sync->finish_step();  // every rank now holds the global-batch gradient
+        if (cfg.quant.latent_grad_scale != 1.0) scale_latent_gradients(*net, cfg.quant.latent_grad_scale);
         optimizer->step();
         constrain_quantizers(*net);
         ++step;

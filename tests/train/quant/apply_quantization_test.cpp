@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <map>
+#include <set>
+
 #include "common/error.h"
 #include "train/quant/apply_quantization.h"
 
@@ -140,6 +143,25 @@ TEST(ApplyQuantization, ConstrainQuantizersReachesEveryLayer) {
     if (p.key().find(".quant.") != std::string::npos) {
       EXPECT_GT(p.value().item<float>(), 0.0f) << p.key();
     }
+  }
+}
+
+// Only the quantized layers' latent weights are scaled: fp32 layers, BatchNorm and the
+// quantizers' Wp/Wn keep their gradients.
+TEST(ApplyQuantization, ScaleLatentGradientsTouchesOnlyQuantizedWeights) {
+  SmallNet net;
+  attach_ttq(*net, QuantSelection{}, TTQOptions{});
+  torch::manual_seed(3);
+  net->forward(torch::randn({4, 1, 8, 8})).pow(2).sum().backward();
+  std::map<std::string, torch::Tensor> before;
+  for (const auto& p : net->named_parameters()) before[p.key()] = p.value().grad().clone();
+  scale_latent_gradients(*net, 10.0);
+  const std::set<std::string> latent = {"block.conv.weight", "conv3.weight", "fc1.weight"};
+  for (const auto& p : net->named_parameters()) {
+    const torch::Tensor& old = before[p.key()];
+    ASSERT_GT(old.abs().sum().item<double>(), 0.0) << p.key();  // else the check below proves nothing
+    const torch::Tensor expected = latent.count(p.key()) ? old * 10.0 : old;
+    EXPECT_TRUE(torch::allclose(p.value().grad(), expected)) << p.key();
   }
 }
 
