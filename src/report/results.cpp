@@ -71,6 +71,15 @@ std::string Run::threshold_mode() const { return string_or_empty(member(member(j
 double Run::target_sparsity() const { return number_or_nan(member(member(j, "config"), "quant"), "sparsity"); }
 std::string Run::init_checkpoint() const { return string_or_empty(member(j, "config"), "init_checkpoint"); }
 
+double Run::test_images() const {
+  const double limit = number_or_nan(member(j, "config"), "test_limit");
+  if (limit > 0) return limit;
+  const std::string d = dataset();
+  for (const char* known : {"mnist", "fashion-mnist", "cifar10", "cifar100", "tiny-imagenet"})
+    if (d == known) return 10000;
+  return std::nan("");
+}
+
 double Run::sparsity() const {
   const double s = number_or_nan(j, "sparsity");
   return std::isnan(s) ? number_or_nan(member(j, "size"), "sparsity") : s;

@@ -36,6 +36,9 @@ struct Run {
   std::string threshold_mode() const;  // config.quant.threshold_mode ("" when absent)
   double target_sparsity() const;      // config.quant.sparsity
   std::string init_checkpoint() const;  // config.init_checkpoint
+  // Images top1 was measured on: config.test_limit when set, else the data set's test
+  // split (10,000 for MNIST, Fashion-MNIST, CIFAR-10/100 and Tiny ImageNet); NaN if unknown.
+  double test_images() const;
   const nlohmann::json& history() const;  // [] when absent
 };
 

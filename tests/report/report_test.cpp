@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <map>
 
@@ -127,6 +128,20 @@ TEST(Report, TtqVariantNamesOptionsChangedFromTheAuthors) {
   EXPECT_EQ(variants["c-ttq-paper-sign"], "t = 0.05, paper's Wn sign, latent gradients x10");
 }
 
+TEST(Report, TestImagesComeFromTheLimitOrTheDataSet) {
+  const std::string dir = make_temp_dir("test-images");
+  auto limited = synthetic_run("resnet20", "mnist", "ttq", 0.9, 1, 2);
+  limited["config"]["test_limit"] = 500;
+  write_run(dir, "limited", limited);
+  write_run(dir, "full", synthetic_run("resnet20", "mnist", "ttq", 0.9, 1, 2));
+  write_run(dir, "folder", synthetic_run("resnet20", "imagefolder", "ttq", 0.9, 1, 2));
+  std::map<std::string, double> images;
+  for (const auto& r : load_results(dir).runs) images[r.name] = r.test_images();
+  EXPECT_EQ(images["limited"], 500);
+  EXPECT_EQ(images["full"], 10000);
+  EXPECT_TRUE(std::isnan(images["folder"]));
+}
+
 TEST(Report, SaysHowFarTtqIsBelowTwnAndWhereItBeatsBinary) {
   const Document d = build_report(load_results(make_results_dir("honesty")));
   const std::string n = notes(section(d, "methods-resnet20-fashion-mnist"));
@@ -135,6 +150,14 @@ TEST(Report, SaysHowFarTtqIsBelowTwnAndWhereItBeatsBinary) {
       << n;
   EXPECT_NE(n.find("TTQ is at or above binary (BWN) on resnet20 / fashion-mnist by 1.96 points"), std::string::npos) << n;
   EXPECT_NE(n.find("both 3 epochs from runs/fashion-mnist-resnet20-fp32"), std::string::npos) << n;
+  // 0.14 points on 10,000 images is within noise; 1.96 points is not.
+  EXPECT_NE(n.find("here it is not (within noise: one standard error of the difference on 10,000 test images is "
+                   "0.36 points)."),
+            std::string::npos)
+      << n;
+  const size_t binary = n.find("TTQ is at or above binary");
+  ASSERT_NE(binary, std::string::npos) << n;
+  EXPECT_EQ(n.find("within noise", binary), std::string::npos) << n;
   EXPECT_EQ(n.find("not like for like"), std::string::npos) << n;
   const std::string m = notes(section(d, "methods-resnet18-mnist"));
   EXPECT_NE(m.find("TTQ: not run on resnet18 / mnist"), std::string::npos) << m;
