@@ -36,6 +36,8 @@ err=$(SUITE=cifar-vgg bash scripts/run-methods.sh fp32 2>&1); rc=$?
 [ $rc = 2 ] && grep -q "unknown SUITE 'cifar-vgg'" <<< "$err" || fail "bad suite: rc=$rc, '$err'"
 err=$(SUITE=mnist-resnet34 bash scripts/run-methods.sh twn 2>&1); rc=$?
 [ $rc = 2 ] && grep -q "runs/mnist-resnet34-fp32/checkpoint.pt not found" <<< "$err" || fail "no fp32: rc=$rc, '$err'"
+err=$(AMP=fp8 SUITE=mnist-resnet34 bash scripts/run-methods.sh fp32 2>&1); rc=$?
+[ $rc = 2 ] && grep -q "unknown AMP 'fp8'" <<< "$err" || fail "bad AMP: rc=$rc, '$err'"
 err=$(SUITE=mnist-resnet34 bash scripts/run-methods.sh nonsense 2>&1); rc=$?
 [ $rc = 2 ] && grep -q "unknown method 'nonsense'" <<< "$err" || fail "bad method: rc=$rc, '$err'"
 set -e
@@ -68,6 +70,12 @@ expect_line 3 '--epochs 1 --quant kmeans --weight-bits 4 --from runs/fashion-res
 SUITE=mnist-resnet18 bash scripts/run-methods.sh fp32 > /dev/null
 expect_line 1 '^train --model resnet18 --dataset mnist --data-path data/mnist --epochs 2 --lr 0.05'
 grep -q -- --hflip "$LOG" && fail "MNIST with flips"
+# AMP=bf16 changes the fp32 row only.
+: > "$LOG"
+rm -rf runs/mnist-resnet18-fp32
+AMP=bf16 SUITE=mnist-resnet18 bash scripts/run-methods.sh fp32 twn > /dev/null
+expect_line 1 '^train --model resnet18 .* --amp bf16 --channels-last --output-dir runs/mnist-resnet18-fp32$'
+grep -q -- "^quantize.*--amp" "$LOG" && fail "AMP reached a quantized row"
 : > "$LOG"
 bash scripts/run-methods.sh fp32 bwn > /dev/null
 expect_line 1 '^train --model resnet20 --dataset fashion-mnist .*--epochs 10 --lr 0.1 '
