@@ -3,7 +3,8 @@
 // Counters: GMAC/s, and frac_peak = achieved MAC/cycle / the level's assumed peak
 // MAC/cycle/core at the measured core clock (see docs/KERNELS.md):
 //   avx2 vpmaddubsw 2/cycle x 32 = 64, avx_vnni vpdpbusd ymm 2 x 32 = 64,
-//   avx512_vnni vpdpbusd zmm 2 x 64 = 128 (Sapphire Rapids: two 512-bit ports), f32 avx2 FMA 2 x 8 = 16.
+//   avx512_vnni vpdpbusd zmm 2 x 64 = 128 (Sapphire Rapids: two 512-bit ports), f32 avx2 FMA 2 x 8 = 16,
+//   amx_int8 one 16 x 16 x 64 tdpbusd (16384 MACs) per 16 cycles = 1024.
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
@@ -37,6 +38,7 @@ double peak_macs_per_cycle_u8(Isa isa) {
     case Isa::avx2: return 64;
     case Isa::avx_vnni: return 64;
     case Isa::avx512_vnni: return 128;
+    case Isa::amx_int8: return 1024;
     default: return 0;  // scalar: no meaningful peak
   }
 }
@@ -109,12 +111,12 @@ int main(int argc, char** argv) {
   std::snprintf(buf, sizeof buf, "%.3f", tsc_ghz);
   benchmark::AddCustomContext("tsc_ghz", buf);
   std::string levels;
-  for (Isa isa : {Isa::avx2, Isa::avx_vnni, Isa::avx512_vnni})
+  for (Isa isa : {Isa::avx2, Isa::avx_vnni, Isa::avx512_vnni, Isa::amx_int8})
     if (cpu_supports(isa)) levels += std::string(levels.empty() ? "" : ",") + isa_name(isa);
   benchmark::AddCustomContext("isa_levels", levels.empty() ? "scalar" : levels);
   benchmark::AddCustomContext("active_isa", isa_name(active_isa()));
   benchmark::AddCustomContext("assumed_peak_mac_per_cycle",
-                              "avx2=64 avx_vnni=64 avx512_vnni=128 f32_avx2_fma=16");
+                              "avx2=64 avx_vnni=64 avx512_vnni=128 amx_int8=1024 f32_avx2_fma=16");
 #ifdef TTQ_BENCH_PROBES
   // Measured instructions per cycle of each level's MAC instruction (12 independent chains).
   std::string probes;
@@ -130,6 +132,9 @@ int main(int argc, char** argv) {
   }
   if (cpu_supports(Isa::avx_vnni)) add_probe("vpdpbusd_ymm", ttq::bench::probe_vpdpbusd_ymm_per_cycle(g_core_ghz), 32);
   if (cpu_supports(Isa::avx512_vnni)) add_probe("vpdpbusd_zmm", ttq::bench::probe_vpdpbusd_zmm_per_cycle(g_core_ghz), 64);
+#ifdef TTQ_BENCH_PROBE_AMX
+  if (cpu_supports(Isa::amx_int8)) add_probe("tdpbusd", ttq::bench::probe_tdpbusd_per_cycle(g_core_ghz), 16 * 16 * 64);
+#endif
   benchmark::AddCustomContext("measured_mac_instr_throughput", probes);
 #endif
 

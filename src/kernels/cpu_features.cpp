@@ -10,12 +10,18 @@
 #include <cpuid.h>
 #define TTQ_X86 1
 #endif
+#if defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 namespace ttq::kernels {
 namespace {
 
+constexpr int kLevels = static_cast<int>(Isa::amx_int8) + 1;
+
 struct CpuLevels {
-  bool level[4] = {true, false, false, false};
+  bool level[kLevels] = {true};  // scalar always
 };
 
 #ifdef TTQ_X86
@@ -25,6 +31,21 @@ uint64_t read_xcr0() {
   __asm__ volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
   return (static_cast<uint64_t>(edx) << 32) | eax;
 }
+
+#ifdef TTQ_KERNELS_AMX
+// Linux hands out the 8 KB tile-data state only to processes that ask for it (5.16+);
+// without the permission the first tile instruction faults. Process-wide, asked once
+// (detect() runs inside a function-local static). Elsewhere: not supported.
+bool request_amx_permission() {
+#if defined(__linux__)
+  constexpr long kArchReqXcompPerm = 0x1023;
+  constexpr long kXfeatureXtileData = 18;
+  return syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtileData) == 0;
+#else
+  return false;
+#endif
+}
+#endif
 
 CpuLevels detect() {
   CpuLevels out;
@@ -47,6 +68,9 @@ CpuLevels detect() {
   const bool avx512bw = ebx & (1u << 30);
   const bool avx512vl = ebx & (1u << 31);
   const bool avx512vnni = ecx & (1u << 11);
+  const bool amx_tile = edx & (1u << 24);
+  const bool amx_int8 = edx & (1u << 25);
+  const bool os_amx = (xcr0 & 0x60000) == 0x60000;  // XTILECFG (17) and XTILEDATA (18) enabled
   const unsigned subleaves = eax;
   bool avxvnni = false;
   if (subleaves >= 1) {
@@ -58,6 +82,12 @@ CpuLevels detect() {
   out.level[static_cast<int>(Isa::avx_vnni)] = base && avxvnni;
   out.level[static_cast<int>(Isa::avx512_vnni)] =
       base && os_zmm && avx512f && avx512bw && avx512vl && avx512vnni;
+#ifdef TTQ_KERNELS_AMX  // only where this build has the kernel, so active_isa() names a runnable one
+  out.level[static_cast<int>(Isa::amx_int8)] = out.level[static_cast<int>(Isa::avx512_vnni)] && amx_tile &&
+                                               amx_int8 && os_amx && request_amx_permission();
+#else
+  (void)amx_tile, (void)amx_int8, (void)os_amx;
+#endif
   return out;
 }
 #else
@@ -70,11 +100,11 @@ const CpuLevels& levels() {
 }
 
 Isa compute_active() {
-  Isa cap = Isa::avx512_vnni;
+  Isa cap = Isa::amx_int8;
   if (const char* env = std::getenv("TTQ_ISA"); env != nullptr && env[0] != '\0') {
     if (!parse_isa(env, &cap)) {
       throw ArgumentError(std::string("TTQ_ISA=") + env + " is not a known instruction set level",
-                          "use one of scalar, avx2, avx_vnni, avx512_vnni, or unset it");
+                          "use one of scalar, avx2, avx_vnni, avx512_vnni, amx_int8, or unset it");
     }
   }
   for (int l = static_cast<int>(cap); l > 0; --l) {
@@ -91,13 +121,14 @@ const char* isa_name(Isa isa) {
     case Isa::avx2: return "avx2";
     case Isa::avx_vnni: return "avx_vnni";
     case Isa::avx512_vnni: return "avx512_vnni";
+    case Isa::amx_int8: return "amx_int8";
   }
   return "unknown";
 }
 
 bool parse_isa(const char* text, Isa* out) {
   if (text == nullptr) return false;
-  for (Isa isa : {Isa::scalar, Isa::avx2, Isa::avx_vnni, Isa::avx512_vnni}) {
+  for (Isa isa : {Isa::scalar, Isa::avx2, Isa::avx_vnni, Isa::avx512_vnni, Isa::amx_int8}) {
     if (std::strcmp(text, isa_name(isa)) == 0) {
       *out = isa;
       return true;
@@ -108,7 +139,7 @@ bool parse_isa(const char* text, Isa* out) {
 
 bool cpu_supports(Isa isa) {
   const int l = static_cast<int>(isa);
-  return l >= 0 && l < 4 && levels().level[l];
+  return l >= 0 && l < kLevels && levels().level[l];
 }
 
 Isa active_isa() {

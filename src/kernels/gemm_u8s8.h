@@ -20,12 +20,14 @@
 
 namespace ttq::kernels {
 
-enum class Isa : int { scalar = 0, avx2 = 1, avx_vnni = 2, avx512_vnni = 3 };
+// amx_int8 implies avx512_vnni (its epilogue is the zmm one).
+enum class Isa : int { scalar = 0, avx2 = 1, avx_vnni = 2, avx512_vnni = 3, amx_int8 = 4 };
 
 const char* isa_name(Isa isa);
-// Parses "scalar", "avx2", "avx_vnni", "avx512_vnni"; returns false if unknown.
+// Parses "scalar", "avx2", "avx_vnni", "avx512_vnni", "amx_int8"; returns false if unknown.
 bool parse_isa(const char* text, Isa* out);
-// True if this CPU (and OS) can run code of that level.
+// True if this CPU (and OS) can run code of that level. amx_int8 also needs the OS's
+// permission for tile data (asked once on Linux) and a compiler that built its kernel.
 bool cpu_supports(Isa isa);
 // Best level this CPU supports, capped by the environment variable TTQ_ISA if set
 // (so one machine can test every level it has). Computed once.

@@ -7,36 +7,10 @@
 #include <cassert>
 
 #include "kernels/gemm_u8s8_tiles.h"
+#include "kernels/gemm_u8s8_zmm.h"
 
 namespace ttq::kernels {
 namespace {
-
-// Epilogue of 16 consecutive columns; same float operations as epilogue_element.
-inline void epilogue_zmm(const Epilogue& ep, int row, int col, __m512i c) {
-  const std::ptrdiff_t out_at = static_cast<std::ptrdiff_t>(row) * ep.ldc + col;
-  if (ep.out_s32 != nullptr) {
-    _mm512_storeu_si512(ep.out_s32 + out_at, c);
-    return;
-  }
-  __m512 y = _mm512_mul_ps(_mm512_cvtepi32_ps(c), _mm512_loadu_ps(ep.scale + col));
-  if (ep.bias != nullptr) y = _mm512_add_ps(y, _mm512_loadu_ps(ep.bias + col));
-  if (ep.residual_u8 != nullptr) {
-    const __m128i r8 = _mm_loadu_si128(
-        reinterpret_cast<const __m128i*>(ep.residual_u8 + static_cast<std::ptrdiff_t>(row) * ep.ldr + col));
-    const __m512 r = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(r8));
-    y = _mm512_add_ps(y, _mm512_mul_ps(r, _mm512_set1_ps(ep.residual_scale)));
-  }
-  const __m512 zero = _mm512_setzero_ps();
-  if (ep.relu) y = _mm512_max_ps(y, zero);
-  if (ep.out_f32 != nullptr) {
-    _mm512_storeu_ps(ep.out_f32 + out_at, y);
-    return;
-  }
-  __m512 t = _mm512_mul_ps(y, _mm512_set1_ps(ep.out_inv_scale));
-  t = _mm512_min_ps(_mm512_max_ps(t, zero), _mm512_set1_ps(255.f));
-  const __m512i q = _mm512_cvtps_epi32(t);  // MXCSR default: round half to even
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(ep.out_u8 + out_at), _mm512_cvtepi32_epi8(q));
-}
 
 // 512-bit vectors, 16 int32 columns, EVEX vpdpbusd.
 struct Zmm {
@@ -65,25 +39,6 @@ void zmm_gemm(int M, const Rows& rows, const PackedB& b, const Epilogue& ep) {
       default: column_block<Zmm, 12, 1>(M, n0, rows, b, ep); break;
     }
   }
-}
-
-// Zeroes zmm16-31 before returning to the caller's SSE code. The compiler's vzeroupper
-// leaves them alone, and with their upper halves dirty the baseline-x86-64 runtime code
-// after each kernel call ran slowly: in profiles a quarter of the samples sat on the
-// first SSE instruction after the call, and none with this cleanup.
-inline void clean_high_zmm() {
-  asm volatile(
-      "vpxord %%zmm16, %%zmm16, %%zmm16\n\tvpxord %%zmm17, %%zmm17, %%zmm17\n\t"
-      "vpxord %%zmm18, %%zmm18, %%zmm18\n\tvpxord %%zmm19, %%zmm19, %%zmm19\n\t"
-      "vpxord %%zmm20, %%zmm20, %%zmm20\n\tvpxord %%zmm21, %%zmm21, %%zmm21\n\t"
-      "vpxord %%zmm22, %%zmm22, %%zmm22\n\tvpxord %%zmm23, %%zmm23, %%zmm23\n\t"
-      "vpxord %%zmm24, %%zmm24, %%zmm24\n\tvpxord %%zmm25, %%zmm25, %%zmm25\n\t"
-      "vpxord %%zmm26, %%zmm26, %%zmm26\n\tvpxord %%zmm27, %%zmm27, %%zmm27\n\t"
-      "vpxord %%zmm28, %%zmm28, %%zmm28\n\tvpxord %%zmm29, %%zmm29, %%zmm29\n\t"
-      "vpxord %%zmm30, %%zmm30, %%zmm30\n\tvpxord %%zmm31, %%zmm31, %%zmm31\n\t"
-      "vzeroupper" ::
-          : "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", "xmm24", "xmm25", "xmm26",
-            "xmm27", "xmm28", "xmm29", "xmm30", "xmm31");
 }
 
 }  // namespace

@@ -15,7 +15,9 @@
 namespace ttq::kernels::detail {
 
 // Checks |w| <= kMaxWeightMagnitude (throws ArgumentError) and packs into panels.
-void pack_u8s8_panels(const int8_t* b_kn, int K, int N, int panel_width, Isa isa, PackedB* out);
+// K4 (groups of 4 k per panel) is rounded up to a multiple of `group_multiple`, zero padded.
+void pack_u8s8_panels(const int8_t* b_kn, int K, int N, int panel_width, Isa isa, PackedB* out,
+                      int group_multiple = 1);
 // Throws ArgumentError if any |w| > kMaxWeightMagnitude.
 void check_weight_range(const int8_t* b_kn, int K, int N);
 
@@ -26,6 +28,9 @@ void run_u8s8_ref_indirect(int M, const IndirectA& a, const PackedB& b, const Ep
 void pack_u8s8_ymm(const int8_t* b_kn, int K, int N, PackedB* out);   // panel width 8, isa avx2
 void pack_u8s8_ymm_vnni(const int8_t* b_kn, int K, int N, PackedB* out);  // same layout, isa avx_vnni
 void pack_u8s8_zmm(const int8_t* b_kn, int K, int N, PackedB* out);   // panel width 16
+// The zmm layout with K4 rounded up to a multiple of 16: a panel's B tile for 64 k is
+// 16 consecutive 64-byte rows, and the last one is zero padded (isa amx_int8).
+void pack_u8s8_amx(const int8_t* b_kn, int K, int N, PackedB* out);
 
 void run_u8s8_avx2(int M, const uint8_t* a, int lda, const PackedB& b, const Epilogue& ep);
 void run_u8s8_avx_vnni(int M, const uint8_t* a, int lda, const PackedB& b, const Epilogue& ep);
@@ -33,9 +38,12 @@ void run_u8s8_avx512_vnni(int M, const uint8_t* a, int lda, const PackedB& b, co
 void run_u8s8_avx2_indirect(int M, const IndirectA& a, const PackedB& b, const Epilogue& ep);
 void run_u8s8_avx_vnni_indirect(int M, const IndirectA& a, const PackedB& b, const Epilogue& ep);
 void run_u8s8_avx512_vnni_indirect(int M, const IndirectA& a, const PackedB& b, const Epilogue& ep);
+void run_u8s8_amx_int8(int M, const uint8_t* a, int lda, const PackedB& b, const Epilogue& ep);
+void run_u8s8_amx_int8_indirect(int M, const IndirectA& a, const PackedB& b, const Epilogue& ep);
 
 constexpr int kYmmPanel = 8;
 constexpr int kZmmPanel = 16;
+constexpr int kAmxGroups = 16;  // groups of 4 k per AMX B tile (64 k)
 
 // Where the SIMD kernels' tiles read A from: a dense matrix (run) or IndirectA offsets
 // (run_indirect). The tile code is written once over both.

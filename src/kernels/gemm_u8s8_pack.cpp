@@ -27,10 +27,11 @@ static void check_shape(int K, int N) {
   }
 }
 
-void pack_u8s8_panels(const int8_t* b_kn, int K, int N, int panel_width, Isa isa, PackedB* out) {
+void pack_u8s8_panels(const int8_t* b_kn, int K, int N, int panel_width, Isa isa, PackedB* out,
+                      int group_multiple) {
   check_shape(K, N);
   check_weight_range(b_kn, K, N);
-  const int k4 = (K + 3) / 4;
+  const int k4 = ((K + 3) / 4 + group_multiple - 1) / group_multiple * group_multiple;
   const int panels = (N + panel_width - 1) / panel_width;
   out->K = K;
   out->N = N;
@@ -64,6 +65,9 @@ void pack_u8s8_ymm_vnni(const int8_t* b_kn, int K, int N, PackedB* out) {
 }
 void pack_u8s8_zmm(const int8_t* b_kn, int K, int N, PackedB* out) {
   pack_u8s8_panels(b_kn, K, N, kZmmPanel, Isa::avx512_vnni, out);
+}
+void pack_u8s8_amx(const int8_t* b_kn, int K, int N, PackedB* out) {
+  pack_u8s8_panels(b_kn, K, N, kZmmPanel, Isa::amx_int8, out, kAmxGroups);
 }
 
 }  // namespace ttq::kernels::detail

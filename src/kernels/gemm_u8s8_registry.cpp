@@ -15,6 +15,10 @@ const std::vector<GemmU8S8Kernel>& gemm_u8s8_kernels() {
       {"gemm_u8s8_avx512_vnni_6x64", Isa::avx512_vnni, detail::pack_u8s8_zmm, detail::run_u8s8_avx512_vnni,
        detail::run_u8s8_avx512_vnni_indirect},
 #endif
+#ifdef TTQ_KERNELS_AMX
+      {"gemm_u8s8_amx_int8_32x32", Isa::amx_int8, detail::pack_u8s8_amx, detail::run_u8s8_amx_int8,
+       detail::run_u8s8_amx_int8_indirect},
+#endif
   };
   return table;
 }

@@ -41,7 +41,7 @@ has '"speedup"' "$("$TTQ" bench "$tmp/m2.ttq" --iters 3 --json)"
 # --isa avx2: both sides capped (our kernels at most AVX2, ATen told so too).
 capped=$("$TTQ" bench "$tmp/m2.ttq" --iters 2 --json --isa avx2)
 has '"isa_cap":"avx2"' "$capped"
-if grep -q '"isa":"avx_vnni"\|"isa":"avx512_vnni"' <<<"$capped"; then echo "--isa avx2 left a wider ISA on: $capped"; exit 1; fi
+if grep -q '"isa":"avx_vnni"\|"isa":"avx512_vnni"\|"isa":"amx_int8"' <<<"$capped"; then echo "--isa avx2 left a wider ISA on: $capped"; exit 1; fi
 table=$("$TTQ" table "$tmp/fp32" "$tmp/ttq")
 has '| ttq ' "$table"
 # Aligned: every line (header, rule, rows) has the same length.

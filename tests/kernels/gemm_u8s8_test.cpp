@@ -338,5 +338,37 @@ TEST(GemmU8S8, IndirectRowsMatchTheDenseReferenceBitForBit) {
   }
 }
 
+// Large-tile boundaries (the AMX kernel works in 32 x 32 blocks of 16 x 16 tiles and 64 k
+// chunks; the other tests keep M < 30): M and N around multiples of 16 and 32 over several
+// row blocks, K around multiples of 64, dense and indirect rows (runs that straddle and
+// fill 64-byte chunks).
+TEST(GemmU8S8, BlockAndChunkBoundariesMatchReference) {
+  std::mt19937 rng(2024);
+  int variant = 0;
+  for (int M : {15, 16, 17, 31, 32, 33, 48, 49, 65, 97})
+    for (int N : {15, 16, 17, 32, 33, 48, 65})
+      for (int K : {60, 63, 64, 65, 127, 128, 129, 200}) {
+        Case c{M, N, K, variant % 3, variant % 2};
+        c.out = static_cast<Out>(variant % 3);
+        c.bias = c.residual = c.relu = (variant % 4) != 0;
+        ++variant;
+        expect_same_as_reference(c, make_problem(rng, c));
+        if (HasFatalFailure()) return;
+      }
+  for (int M : {16, 33, 70})
+    for (int seg_k : {4, 12, 16, 20, 32, 36, 64, 128, 132})
+      for (int segments : {1, 3, 9}) {
+        Case c{M, 40, segments * seg_k, variant % 2};
+        c.out = static_cast<Out>(variant % 3);
+        c.bias = c.residual = c.relu = (variant % 2) != 0;
+        ++variant;
+        Problem p = make_problem(rng, c);
+        const Scattered sc = scatter(rng, c, segments, &p);
+        const std::vector<uint8_t> want = run(reference(), c, p);
+        for (const GemmU8S8Kernel* k : simd_kernels())
+          ASSERT_TRUE(run(*k, c, p, &sc.a) == want) << describe(*k, c) << " segments=" << segments;
+      }
+}
+
 }  // namespace
 }  // namespace ttq::kernels
