@@ -35,16 +35,16 @@ bool like_for_like(const Run& a, const Run& b) {
   return !a.init_checkpoint().empty() && a.init_checkpoint() == b.init_checkpoint() && a.epochs() == b.epochs();
 }
 
-// ", within noise: ..." when the gap is under two standard errors of the difference of two
-// accuracies on the test images (binomial, the runs taken as independent), else "".
+// " The gap is within noise: ..." when it is under two standard errors of the difference of
+// two accuracies on the test images (binomial, the runs taken as independent), else "".
 std::string within_noise(const Run& a, const Run& b, double diff_points) {
   const double n = std::min(a.test_images(), b.test_images());
   if (std::isnan(n)) return "";
   const auto var = [n](double p) { return p * (1 - p) / n; };
   const double se = 100 * std::sqrt(var(a.top1()) + var(b.top1()));
   if (std::fabs(diff_points) >= 2 * se) return "";
-  return " (within noise: one standard error of the difference on " + with_commas(std::llround(n)) + " test images is " +
-         fixed(se, 2) + " points)";
+  return " The gap is within noise: one standard error of the difference on " + with_commas(std::llround(n)) +
+         " test images is " + fixed(se, 2) + " points.";
 }
 
 // "**TTQ is below TWN** on M / D by 0.14 points: 92.96 % vs 93.10 % (...)": the paper's claim, checked.
@@ -63,9 +63,9 @@ std::string compare_line(const Run& ttq, const Run& other, const std::string& la
                             " points: " + percent(ttq.top1()) + " vs " + percent(other.top1()) + how;
   const std::string noise = within_noise(ttq, other, diff);
   if (diff < 0)
-    return "**TTQ is below " + label + "**" + where + ". The paper reports TTQ above " + label + "; here it is not" +
-           noise + ".";
-  return "TTQ is at or above " + label + where + noise + ".";
+    return "**TTQ is below " + label + "**" + where + ". The paper reports TTQ above " + label + "; here it is not." +
+           noise;
+  return "TTQ is at or above " + label + where + "." + noise;
 }
 
 // TTQ against TWN and binary weights: one line per like-for-like pair of runs (same start,

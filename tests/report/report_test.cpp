@@ -151,8 +151,8 @@ TEST(Report, SaysHowFarTtqIsBelowTwnAndWhereItBeatsBinary) {
   EXPECT_NE(n.find("TTQ is at or above binary (BWN) on resnet20 / fashion-mnist by 1.96 points"), std::string::npos) << n;
   EXPECT_NE(n.find("both 3 epochs from runs/fashion-mnist-resnet20-fp32"), std::string::npos) << n;
   // 0.14 points on 10,000 images is within noise; 1.96 points is not.
-  EXPECT_NE(n.find("here it is not (within noise: one standard error of the difference on 10,000 test images is "
-                   "0.36 points)."),
+  EXPECT_NE(n.find("here it is not. The gap is within noise: one standard error of the difference on 10,000 test "
+                   "images is 0.36 points."),
             std::string::npos)
       << n;
   const size_t binary = n.find("TTQ is at or above binary");
