@@ -79,6 +79,9 @@ void add_quant_flags(CLI::App* c, train::QuantConfig& q) {
   c->add_option("--act-bits", q.act_bits, "dorefa / int8-qat: bits of the input activations (0: fp32)")
       ->check(CLI::Range(0, 8));
   c->add_option("--prune", q.prune_fraction, "prune: fraction of weights set to zero")->check(CLI::Range(0.0, 1.0));
+  c->add_option("--centroid-grad", q.centroid_grad,
+                "kmeans: a centroid's gradient is the mean (default) or the sum (the paper's) over its cluster")
+      ->check(CLI::IsMember({"mean", "sum"}));
   c->add_option("--threshold-mode", q.threshold_mode, "t (delta = t * max|w|) or sparsity")
       ->check(CLI::IsMember({"t", "sparsity"}));
   c->add_option("--t", q.t, "threshold factor t (paper: 0.05)")->check(CLI::Range(0.0, 1.0));

@@ -92,7 +92,11 @@ std::string method_variant(const Run& run) {
       const double f = number_or_nan(q, "prune_fraction");
       return std::isnan(f) ? "prune" : "prune " + fixed(100 * f, 0) + " %";
     }
-    if (m == "kmeans") return "k-means " + int_field(q, "weight_bits", "?") + "-bit";
+    if (m == "kmeans") {
+      // Runs from before the option summed, as the paper does.
+      const bool mean = q.value("centroid_grad", std::string("sum")) == "mean";
+      return "k-means " + int_field(q, "weight_bits", "?") + "-bit" + (mean ? ", mean centroid gradient" : "");
+    }
     return m;
   }
   if (cat == "other") return m;

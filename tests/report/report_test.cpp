@@ -128,6 +128,25 @@ TEST(Report, TtqVariantNamesOptionsChangedFromTheAuthors) {
   EXPECT_EQ(variants["c-ttq-paper-sign"], "t = 0.05, paper's Wn sign, latent gradients x10");
 }
 
+// k-means runs from before --centroid-grad summed (the paper's); the table names the mean.
+TEST(Report, KMeansVariantNamesTheMeanCentroidGradient) {
+  const std::string dir = make_temp_dir("kmeans-variant");
+  auto older = synthetic_run("resnet18", "mnist", "kmeans", 0.25, 1, 2);
+  older["config"]["quant"]["weight_bits"] = 4;
+  auto mean = older;
+  mean["config"]["quant"]["centroid_grad"] = "mean";
+  auto sum = older;
+  sum["config"]["quant"]["centroid_grad"] = "sum";
+  write_run(dir, "older", older);
+  write_run(dir, "mean", mean);
+  write_run(dir, "sum", sum);
+  std::map<std::string, std::string> variants;
+  for (const auto& r : load_results(dir).runs) variants[r.name] = method_variant(r);
+  EXPECT_EQ(variants["older"], "k-means 4-bit");
+  EXPECT_EQ(variants["sum"], "k-means 4-bit");
+  EXPECT_EQ(variants["mean"], "k-means 4-bit, mean centroid gradient");
+}
+
 TEST(Report, TestImagesComeFromTheLimitOrTheDataSet) {
   const std::string dir = make_temp_dir("test-images");
   auto limited = synthetic_run("resnet20", "mnist", "ttq", 0.9, 1, 2);

@@ -26,8 +26,10 @@ std::optional<std::vector<std::string>> attach_compression_method(torch::nn::Mod
   if (quant.method == "kmeans") {
     if (quant.weight_bits < 1 || quant.weight_bits > 8)
       throw ArgumentError("--weight-bits must be 1..8 for kmeans, not " + std::to_string(quant.weight_bits));
+    const auto gradient = quant.centroid_grad == "sum" ? KMeansQuantizerImpl::CentroidGradient::sum
+                                                       : KMeansQuantizerImpl::CentroidGradient::mean;
     return attach_quantizers(net, sel, [&](const NamedLayer& l) {
-      return std::make_shared<KMeansQuantizerImpl>(l.layer->weight, quant.weight_bits);
+      return std::make_shared<KMeansQuantizerImpl>(l.layer->weight, quant.weight_bits, gradient);
     });
   }
   return std::nullopt;

@@ -27,6 +27,7 @@ struct QuantConfig {
   int weight_bits = 2;        // DoReFa weights; k-means: log2 of the cluster count
   int act_bits = 0;           // DoReFa / INT8 QAT input activations (0: fp32)
   double prune_fraction = 0.5;  // Deep Compression: fraction of weights pruned
+  std::string centroid_grad = "mean";  // k-means: "mean" or "sum" (the paper's) over a cluster
 };
 
 struct TrainConfig {

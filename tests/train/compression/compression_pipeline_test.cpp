@@ -65,6 +65,7 @@ TEST_F(CompressionPipeline, PruneThenKMeansThenHuffman) {
 
   TrainConfig kmeans = config("kmeans");
   kmeans.quant.weight_bits = 3;
+  kmeans.quant.centroid_grad = "sum";  // not the default: the loaded network must keep it
   kmeans.init_checkpoint = dir("prune");
   const auto summary = run_training(kmeans, {dir("kmeans"), "", true});
   auto loaded = load_network(dir("kmeans"));
@@ -77,6 +78,7 @@ TEST_F(CompressionPipeline, PruneThenKMeansThenHuffman) {
     auto q = std::dynamic_pointer_cast<KMeansQuantizerImpl>(layers[i].layer->quantizer());
     if (!q) continue;
     ++kmeans_layers;
+    EXPECT_EQ(q->gradient, KMeansQuantizerImpl::CentroidGradient::sum) << layers[i].name;
     torch::NoGradGuard no_grad;
     const torch::Tensor w = layers[i].layer->effective_weight();
     // The prune stage's zeros are exactly the k-means stage's pruned weights.

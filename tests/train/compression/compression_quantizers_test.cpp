@@ -40,7 +40,7 @@ TEST(Prune, ForwardMasksAndGradientSkipsPrunedWeights) {
 
 TEST(KMeansQuantizer, ZerosArePrunedAndCentroidsGetSummedGradients) {
   torch::Tensor w = torch::tensor({-1.0f, 0.0f, -0.9f, 2.0f, 0.0f, 2.2f}).view({3, 2});
-  KMeansQuantizerImpl q(w, 1);  // 2 clusters
+  KMeansQuantizerImpl q(w, 1, KMeansQuantizerImpl::CentroidGradient::sum);  // 2 clusters
   EXPECT_TRUE(torch::equal(q.assignment.flatten(), torch::tensor({0, -1, 0, 1, -1, 1}, torch::kInt64)));
   EXPECT_NEAR(q.centroids[0].item<float>(), -0.95f, 1e-6);
   EXPECT_NEAR(q.centroids[1].item<float>(), 2.1f, 1e-6);
@@ -50,6 +50,20 @@ TEST(KMeansQuantizer, ZerosArePrunedAndCentroidsGetSummedGradients) {
   // d/dc of sum(g * y) with g = 1..6: cluster 0 gets 1 + 3, cluster 1 gets 4 + 6; pruned 2, 5 nothing.
   (y * torch::arange(1, 7, torch::kFloat32).view({3, 2})).sum().backward();
   EXPECT_TRUE(torch::equal(q.centroids.grad(), torch::tensor({4.0f, 10.0f})));
+}
+
+// The default divides each cluster's sum by its size (3 and 1 members here); the
+// values are unchanged.
+TEST(KMeansQuantizer, MeanGradientDividesEachClusterSumByItsSize) {
+  torch::Tensor w = torch::tensor({-1.0f, 0.0f, -0.9f, -1.1f, 0.0f, 2.2f}).view({3, 2});
+  KMeansQuantizerImpl q(w, 1);
+  ASSERT_EQ(q.gradient, KMeansQuantizerImpl::CentroidGradient::mean);
+  EXPECT_TRUE(torch::equal(q.assignment.flatten(), torch::tensor({0, -1, 0, 0, -1, 1}, torch::kInt64)));
+  const torch::Tensor y = q.forward(w);
+  EXPECT_TRUE(torch::allclose(y.detach().flatten(), torch::tensor({-1.0f, 0.0f, -1.0f, -1.0f, 0.0f, 2.2f})));
+  (y * torch::arange(1, 7, torch::kFloat32).view({3, 2})).sum().backward();
+  // cluster 0: (1 + 3 + 4) / 3; cluster 1: 6 / 1
+  EXPECT_TRUE(torch::allclose(q.centroids.grad(), torch::tensor({8.0f / 3.0f, 6.0f})));
 }
 
 TEST(KMeansQuantizer, PackedBytesIsTheEncodedBufferAndDecodesToTheEffectiveWeights) {

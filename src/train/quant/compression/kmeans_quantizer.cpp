@@ -7,7 +7,7 @@
 
 namespace ttq::train {
 
-KMeansQuantizerImpl::KMeansQuantizerImpl(const torch::Tensor& latent, int b) : bits(b) {
+KMeansQuantizerImpl::KMeansQuantizerImpl(const torch::Tensor& latent, int b, CentroidGradient g) : bits(b), gradient(g) {
   if (bits < 1 || bits > 8)
     throw ArgumentError("k-means needs 1 to 8 bits per index, not " + std::to_string(bits), "use --weight-bits 1..8");
   torch::NoGradGuard no_grad;
@@ -31,7 +31,15 @@ KMeansQuantizerImpl::KMeansQuantizerImpl(const torch::Tensor& latent, int b) : b
 
 torch::Tensor KMeansQuantizerImpl::forward(const torch::Tensor& latent) {
   const torch::Tensor kept = assignment >= 0;
-  const torch::Tensor shared = centroids.index_select(0, assignment.clamp_min(0).flatten()).view(assignment.sizes());
+  torch::Tensor values = centroids;
+  if (gradient == CentroidGradient::mean) {
+    // Same values, gradient scaled by 1 / cluster size. Counted here rather than at
+    // construction because --resume loads the assignment after the quantizer is built.
+    const torch::Tensor sizes = assignment.masked_select(kept).bincount({}, centroids.numel());
+    const torch::Tensor scaled = centroids / sizes.clamp_min(1).to(centroids.dtype());
+    values = scaled + (centroids - scaled).detach();
+  }
+  const torch::Tensor shared = values.index_select(0, assignment.clamp_min(0).flatten()).view(assignment.sizes());
   return torch::where(kept, shared, torch::zeros({}, shared.options())).to(latent.dtype());
 }
 
