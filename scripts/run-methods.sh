@@ -53,16 +53,23 @@ have_fp32() {
   [ -f "$FP32/checkpoint.pt" ] || { echo "error: $FP32/checkpoint.pt not found: run the method fp32 first" >&2; exit 2; }
 }
 
+# Runs `ttq COMMAND ARGS...` into RUN, or continues RUN where it has a checkpoint
+# (--resume takes the rest of the run's configuration from it).
+start_or_resume() {  # RUN COMMAND ARGS...
+  local run=$1; shift
+  if [ -f "$run/checkpoint.pt" ]; then
+    $TTQ "$@" --resume "$run" > /dev/null
+  else
+    $TTQ "$@" --output-dir "$run" > /dev/null
+  fi
+}
+
 # The suite's fp32 row, trained from scratch; resumes an unfinished run. runs/ is scratch:
 # where its checkpoint is gone the row is trained again and its results/ replaced (git
 # keeps the old figures), so the fine-tuned rows always name the checkpoint they used.
 train_fp32() {
   [ -f $FP32/summary.json ] && { echo "have $FP32"; return; }
-  if [ -f $FP32/checkpoint.pt ]; then
-    $TTQ train "${FP32_RECIPE[@]}" --resume $FP32 > /dev/null
-  else
-    $TTQ train "${FP32_RECIPE[@]}" --output-dir $FP32 > /dev/null
-  fi
+  start_or_resume $FP32 train "${FP32_RECIPE[@]}"
   bash scripts/record-result.sh $FP32 $SUITE-fp32
 }
 
@@ -71,11 +78,9 @@ finetune() {  # NAME FROM EPOCHS QUANT-FLAGS...
   local run=runs/$SUITE-$name
   [ -f results/$SUITE-$name/metrics.json ] && { echo "have results/$SUITE-$name"; return; }
   have_fp32
-  if [ -f $run/checkpoint.pt ]; then
-    $TTQ quantize "${RECIPE[@]}" --epochs "$epochs" "$@" --resume $run > /dev/null
-  else
-    $TTQ quantize "${RECIPE[@]}" --epochs "$epochs" "$@" --from "$from" --output-dir $run > /dev/null
-  fi
+  local start=(--from "$from")  # a resumed run already holds its starting weights
+  [ -f $run/checkpoint.pt ] && start=()
+  start_or_resume $run quantize "${RECIPE[@]}" --epochs "$epochs" "$@" "${start[@]}"
   bash scripts/record-result.sh $run $SUITE-$name
 }
 
