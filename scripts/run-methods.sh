@@ -7,6 +7,7 @@
 #   SUITE=DATASET-MODEL: fashion-resnet20 (default), mnist-resnet18, and seed 000's
 #   fashion-resnet18, mnist-resnet34, fashion-resnet34; each fine-tunes from
 #   runs/SUITE-fp32, which the method fp32 trains (seed 000's table: fp32 ttq-sparse50)
+#   FP32 (default runs/SUITE-fp32): another fp32 run to start from,
 #   EPOCHS (default: the suite's TTQ row, 6 or 2), THREADS (default: all cores),
 #   AMP=bf16: the fp32 row under bf16 autocast, channels-last (2.2x faster on a CPU
 #   with AMX; the quantized rows always train in fp32)
@@ -22,7 +23,7 @@ SWEEP_EPOCHS=${SWEEP_EPOCHS:-2}
 SWEEP=(0 0.1 0.2 0.3 0.4 0.5)
 # FP32_RECIPE trains the suite's fp32 row; RECIPE is its TTQ row's fine-tuning recipe,
 # shared by every quantization-aware baseline.
-FP32=runs/$SUITE-fp32
+FP32=${FP32:-runs/$SUITE-fp32}
 case $SUITE in
   fashion-resnet20)
     EPOCHS=${EPOCHS:-6}
@@ -70,7 +71,7 @@ start_or_resume() {  # RUN COMMAND ARGS...
 train_fp32() {
   [ -f $FP32/summary.json ] && { echo "have $FP32"; return; }
   start_or_resume $FP32 train "${FP32_RECIPE[@]}"
-  bash scripts/record-result.sh $FP32 $SUITE-fp32
+  bash scripts/record-result.sh $FP32 "$(basename $FP32)"
 }
 
 finetune() {  # NAME FROM EPOCHS QUANT-FLAGS...

@@ -80,4 +80,10 @@ grep -q -- "^quantize.*--amp" "$LOG" && fail "AMP reached a quantized row"
 bash scripts/run-methods.sh fp32 bwn > /dev/null
 expect_line 1 '^train --model resnet20 --dataset fashion-mnist .*--epochs 10 --lr 0.1 '
 expect_line 2 '^quantize --model resnet20 .*--epochs 6 --quant bwn --from runs/fashion-resnet20-fp32 '
+# FP32 names another starting point; the method fp32 records it under its own name.
+: > "$LOG"
+FP32=runs/fashion-resnet20-fp32-rerun bash scripts/run-methods.sh fp32 twn > /dev/null
+expect_line 1 '^train --model resnet20 .*--output-dir runs/fashion-resnet20-fp32-rerun$'
+expect_line 2 '^quantize --model resnet20 .*--quant twn --from runs/fashion-resnet20-fp32-rerun '
+[ -f results/fashion-resnet20-fp32-rerun/metrics.json ] || fail "FP32 run not recorded under its name"
 echo "run-methods.sh: all checks passed"
