@@ -67,8 +67,8 @@ void add_training_flags(CLI::App* c, TrainFlags& f) {
                 "seconds a rank waits for the others before the whole job stops")
       ->check(CLI::PositiveNumber);
   c->add_flag("--sync-bn", f.run.dist.sync_bn, "BatchNorm statistics over the global batch (all ranks)");
-  c->add_option("--amp", f.run.amp, "fp32 phase: none or bf16 (autocast)")->check(CLI::IsMember({"none", "bf16"}));
-  c->add_flag("--channels-last", f.run.channels_last, "fp32 phase: NHWC memory format");
+  c->add_option("--amp", f.run.amp, "none or bf16 (autocast; not with --act-bits)")->check(CLI::IsMember({"none", "bf16"}));
+  c->add_flag("--channels-last", f.run.channels_last, "NHWC memory format");
 }
 
 void add_quant_flags(CLI::App* c, train::QuantConfig& q) {

@@ -137,8 +137,12 @@ nlohmann::json run_training(const TrainConfig& cfg, const RunOptions& run) {
   if (cfg.epochs < 1) throw ArgumentError("--epochs must be >= 1");
   if (cfg.batch_size < 1) throw ArgumentError("--batch-size must be >= 1");
   if (run.amp != "none" && run.amp != "bf16") throw ArgumentError("unknown --amp '" + run.amp + "'", "use none or bf16");
-  if ((run.amp != "none" || run.channels_last) && cfg.quantized()) {
-    throw ArgumentError("--amp and --channels-last are for the fp32 phase", "drop them for quantized training");
+  // Weight quantizers see fp32 latent weights either way (autocast only lowers the conv
+  // and linear inputs); fake-quantized activations would be rounded again in bf16.
+  if (run.amp != "none" && cfg.quant.act_bits > 0) {
+    throw ArgumentError("--amp bf16 would round the " + std::to_string(cfg.quant.act_bits) +
+                            "-bit fake-quantized activations again",
+                        "drop --amp, or train with fp32 activations (--act-bits 0)");
   }
   if (run.dist.timeout_seconds < 1) throw ArgumentError("--dist-timeout must be at least 1 second");
   const dist::DistEnv env = dist::read_dist_env();

@@ -26,8 +26,8 @@ struct RunOptions {
   int stop_after_epochs = 0;
   std::string command;      // the command line, recorded in summary.json
   DistributedOptions dist;
-  // fp32 phase only: "bf16" runs forward/backward under autocast; channels_last stores
-  // activations and weights NHWC (oneDNN's preferred layout).
+  // "bf16" runs forward/backward under autocast (not with fake-quantized activations);
+  // channels_last stores activations and weights NHWC (oneDNN's preferred layout).
   std::string amp = "none";
   bool channels_last = false;
 };

@@ -204,4 +204,31 @@ TEST_F(DistributedTest, Bf16AutocastAndChannelsLastTrainAStep) {
   EXPECT_EQ(run(kTtq + " eval " + dir("amp") + " --threads 1").status, 0);
 }
 
+// TTQ under autocast: the scales still get their gradients (the conv casts the fp32
+// effective weight, and autograd casts the gradient back); fake-quantized activations
+// would be rounded twice, so that combination is refused.
+TEST_F(DistributedTest, Bf16AutocastTrainsTtqButNotQuantizedActivations) {
+  ASSERT_EQ(run(kTtq + " train" + train_flags(dir("fp32"))).status, 0);
+  const Result r = run(kTtq + " quantize --amp bf16 --channels-last --from " + dir("fp32") + train_flags(dir("ttq")));
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::ifstream s(dir("ttq") + "/summary.json");
+  const auto summary = nlohmann::json::parse(s);
+  EXPECT_EQ(summary["amp"], "bf16");
+  EXPECT_TRUE(std::isfinite(summary["history"][0]["train_loss"].get<double>()));
+  int moved = 0, layers = 0;
+  for (const auto& l : summary["history"][0]["layers"]) {
+    ++layers;
+    const double wp = l["wp"], wn = l["wn"];
+    EXPECT_TRUE(std::isfinite(wp) && std::isfinite(wn)) << l["name"];
+    moved += wp != 1.0 && wn != 1.0;  // both start at 1
+  }
+  EXPECT_GT(layers, 10);
+  EXPECT_EQ(moved, layers);
+  const Result act = run(kTtq + " quantize --amp bf16 --quant dorefa --act-bits 4 --from " + dir("fp32") +
+                         train_flags(dir("dorefa")));
+  EXPECT_EQ(act.status, 2) << act.output;
+  EXPECT_NE(act.output.find("--act-bits 0"), std::string::npos) << act.output;
+  EXPECT_FALSE(fs::exists(dir("dorefa") + "/checkpoint.pt"));
+}
+
 }  // namespace
