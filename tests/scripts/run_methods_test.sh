@@ -70,12 +70,14 @@ expect_line 3 '--epochs 1 --quant kmeans --weight-bits 4 --from runs/fashion-res
 SUITE=mnist-resnet18 bash scripts/run-methods.sh fp32 > /dev/null
 expect_line 1 '^train --model resnet18 --dataset mnist --data-path data/mnist --epochs 2 --lr 0.05'
 grep -q -- --hflip "$LOG" && fail "MNIST with flips"
-# AMP=bf16 changes the fp32 row only.
+# AMP=bf16 reaches every row but those with fake-quantized activations.
 : > "$LOG"
 rm -rf runs/mnist-resnet18-fp32
-AMP=bf16 SUITE=mnist-resnet18 bash scripts/run-methods.sh fp32 twn > /dev/null
+AMP=bf16 SUITE=mnist-resnet18 bash scripts/run-methods.sh fp32 twn int8-qat > /dev/null
 expect_line 1 '^train --model resnet18 .* --amp bf16 --channels-last --output-dir runs/mnist-resnet18-fp32$'
-grep -q -- "^quantize.*--amp" "$LOG" && fail "AMP reached a quantized row"
+expect_line 2 '^quantize --model resnet18 .*--quant twn --amp bf16 --channels-last --from runs/mnist-resnet18-fp32 '
+expect_line 3 '^quantize --model resnet18 .*--quant int8-qat --act-bits 8 --from '
+grep -q -- "int8-qat.*--amp" "$LOG" && fail "AMP reached the INT8 QAT row"
 : > "$LOG"
 bash scripts/run-methods.sh fp32 bwn > /dev/null
 expect_line 1 '^train --model resnet20 --dataset fashion-mnist .*--epochs 10 --lr 0.1 '
