@@ -64,7 +64,9 @@ std::string method_category(const std::string& m) {
   return "other";
 }
 
-std::string method_variant(const Run& run) {
+namespace {
+
+std::string method_options(const Run& run) {
   const std::string m = run.method();
   const std::string cat = method_category(m);
   const auto& q = quant_config(run);
@@ -101,6 +103,14 @@ std::string method_variant(const Run& run) {
   }
   if (cat == "other") return m;
   return "";
+}
+
+}  // namespace
+
+std::string method_variant(const Run& run) {
+  const std::string options = method_options(run);
+  if (run.j.value("amp", std::string("none")) != "bf16") return options;
+  return options.empty() ? "bf16 autocast" : options + ", bf16 autocast";
 }
 
 bool is_sweep_run(const Run& run) { return run.sweep_point; }

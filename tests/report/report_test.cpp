@@ -147,6 +147,26 @@ TEST(Report, KMeansVariantNamesTheMeanCentroidGradient) {
   EXPECT_EQ(variants["mean"], "k-means 4-bit, mean centroid gradient");
 }
 
+TEST(Report, VariantNamesBf16Autocast) {
+  const std::string dir = make_temp_dir("amp-variant");
+  auto fp32 = synthetic_run("resnet18", "fashion-mnist", "fp32", 0.93, 2, 2);
+  fp32["amp"] = "bf16";
+  auto ttq = synthetic_run("resnet18", "fashion-mnist", "ttq", 0.92, 2, 2);
+  ttq["amp"] = "bf16";
+  ttq["config"]["quant"]["threshold_mode"] = "sparsity";
+  ttq["config"]["quant"]["sparsity"] = 0.5;
+  auto plain = ttq;
+  plain["amp"] = "none";
+  write_run(dir, "fp32", fp32);
+  write_run(dir, "ttq", ttq);
+  write_run(dir, "plain", plain);
+  std::map<std::string, std::string> variants;
+  for (const auto& r : load_results(dir).runs) variants[r.name] = method_variant(r);
+  EXPECT_EQ(variants["fp32"], "bf16 autocast");
+  EXPECT_EQ(variants["ttq"], "r = 0.5, bf16 autocast");
+  EXPECT_EQ(variants["plain"], "r = 0.5");
+}
+
 TEST(Report, TestImagesComeFromTheLimitOrTheDataSet) {
   const std::string dir = make_temp_dir("test-images");
   auto limited = synthetic_run("resnet20", "mnist", "ttq", 0.9, 1, 2);
