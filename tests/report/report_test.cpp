@@ -43,6 +43,15 @@ std::string notes(const Section& s) {
   return out;
 }
 
+// Writes each run (name -> metrics.json) to a fresh results folder; their method_variant by name.
+std::map<std::string, std::string> variants_of(const std::string& tag, const std::map<std::string, nlohmann::json>& runs) {
+  const std::string dir = make_temp_dir(tag);
+  for (const auto& [name, run] : runs) write_run(dir, name, run);
+  std::map<std::string, std::string> out;
+  for (const auto& r : load_results(dir).runs) out[r.name] = method_variant(r);
+  return out;
+}
+
 // Column `col` of the row whose first cell is `label` (the first such row).
 std::string cell(const Table& t, const std::string& label, size_t col) {
   for (const auto& r : t.rows)
@@ -106,7 +115,6 @@ TEST(Report, LoneSparsityModeRunIsATtqRowNotASweepPoint) {
 
 // Two TTQ rows at the same r differ in their options; the table says which.
 TEST(Report, TtqVariantNamesOptionsChangedFromTheAuthors) {
-  const std::string dir = make_temp_dir("ttq-options");
   auto plain = synthetic_run("resnet20", "fashion-mnist", "ttq", 0.9288, 6, 2);
   plain["config"]["quant"]["threshold_mode"] = "sparsity";
   plain["config"]["quant"]["sparsity"] = 0.5;
@@ -118,11 +126,8 @@ TEST(Report, TtqVariantNamesOptionsChangedFromTheAuthors) {
   auto paper_sign = synthetic_run("resnet20", "fashion-mnist", "ttq", 0.9200, 6, 2);
   paper_sign["config"]["quant"]["wn_grad_sign"] = "paper";
   paper_sign["config"]["quant"]["latent_grad_scale"] = 10.0;
-  write_run(dir, "a-ttq-sparse50", plain);
-  write_run(dir, "b-ttq-sparse50-datainit", data_init);
-  write_run(dir, "c-ttq-paper-sign", paper_sign);
-  std::map<std::string, std::string> variants;
-  for (const auto& r : load_results(dir).runs) variants[r.name] = method_variant(r);
+  auto variants = variants_of(
+      "ttq-options", {{"a-ttq-sparse50", plain}, {"b-ttq-sparse50-datainit", data_init}, {"c-ttq-paper-sign", paper_sign}});
   EXPECT_EQ(variants["a-ttq-sparse50"], "r = 0.5");
   EXPECT_EQ(variants["b-ttq-sparse50-datainit"], "r = 0.5, scales from data, no decay on Wp/Wn");
   EXPECT_EQ(variants["c-ttq-paper-sign"], "t = 0.05, paper's Wn sign, latent gradients x10");
@@ -130,25 +135,19 @@ TEST(Report, TtqVariantNamesOptionsChangedFromTheAuthors) {
 
 // k-means runs from before --centroid-grad summed (the paper's); the table names the mean.
 TEST(Report, KMeansVariantNamesTheMeanCentroidGradient) {
-  const std::string dir = make_temp_dir("kmeans-variant");
   auto older = synthetic_run("resnet18", "mnist", "kmeans", 0.25, 1, 2);
   older["config"]["quant"]["weight_bits"] = 4;
   auto mean = older;
   mean["config"]["quant"]["centroid_grad"] = "mean";
   auto sum = older;
   sum["config"]["quant"]["centroid_grad"] = "sum";
-  write_run(dir, "older", older);
-  write_run(dir, "mean", mean);
-  write_run(dir, "sum", sum);
-  std::map<std::string, std::string> variants;
-  for (const auto& r : load_results(dir).runs) variants[r.name] = method_variant(r);
+  auto variants = variants_of("kmeans-variant", {{"older", older}, {"mean", mean}, {"sum", sum}});
   EXPECT_EQ(variants["older"], "k-means 4-bit");
   EXPECT_EQ(variants["sum"], "k-means 4-bit");
   EXPECT_EQ(variants["mean"], "k-means 4-bit, mean centroid gradient");
 }
 
 TEST(Report, VariantNamesBf16Autocast) {
-  const std::string dir = make_temp_dir("amp-variant");
   auto fp32 = synthetic_run("resnet18", "fashion-mnist", "fp32", 0.93, 2, 2);
   fp32["amp"] = "bf16";
   auto ttq = synthetic_run("resnet18", "fashion-mnist", "ttq", 0.92, 2, 2);
@@ -157,11 +156,7 @@ TEST(Report, VariantNamesBf16Autocast) {
   ttq["config"]["quant"]["sparsity"] = 0.5;
   auto plain = ttq;
   plain["amp"] = "none";
-  write_run(dir, "fp32", fp32);
-  write_run(dir, "ttq", ttq);
-  write_run(dir, "plain", plain);
-  std::map<std::string, std::string> variants;
-  for (const auto& r : load_results(dir).runs) variants[r.name] = method_variant(r);
+  auto variants = variants_of("amp-variant", {{"fp32", fp32}, {"ttq", ttq}, {"plain", plain}});
   EXPECT_EQ(variants["fp32"], "bf16 autocast");
   EXPECT_EQ(variants["ttq"], "r = 0.5, bf16 autocast");
   EXPECT_EQ(variants["plain"], "r = 0.5");
