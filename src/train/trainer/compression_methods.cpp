@@ -26,6 +26,8 @@ std::optional<std::vector<std::string>> attach_compression_method(torch::nn::Mod
   if (quant.method == "kmeans") {
     if (quant.weight_bits < 1 || quant.weight_bits > 8)
       throw ArgumentError("--weight-bits must be 1..8 for kmeans, not " + std::to_string(quant.weight_bits));
+    if (quant.centroid_grad != "mean" && quant.centroid_grad != "sum")
+      throw ArgumentError("--centroid-grad must be mean or sum, not '" + quant.centroid_grad + "'");
     const auto gradient = quant.centroid_grad == "sum" ? KMeansQuantizerImpl::CentroidGradient::sum
                                                        : KMeansQuantizerImpl::CentroidGradient::mean;
     return attach_quantizers(net, sel, [&](const NamedLayer& l) {

@@ -91,7 +91,7 @@ TEST(AttachBaselines, OtherMethodsAreNotTheirs) {
   EXPECT_FALSE(quantizable_layers(*net)[1].layer->quantizer());
 }
 
-TEST(AttachBaselines, NonsenseBitWidthsAreUserErrors) {
+TEST(AttachBaselines, NonsenseSettingsAreUserErrors) {
   auto net = mnist_resnet20();
   EXPECT_THROW(attach_quantization(*net, method("twn", 2, 8)), ttq::ArgumentError);
   EXPECT_THROW(attach_quantization(*net, method("bwn", 2, 4)), ttq::ArgumentError);
@@ -99,6 +99,10 @@ TEST(AttachBaselines, NonsenseBitWidthsAreUserErrors) {
   EXPECT_THROW(attach_quantization(*net, method("dorefa", 2, 17)), ttq::ArgumentError);
   EXPECT_THROW(attach_quantization(*net, method("dorefa", 2, -1)), ttq::ArgumentError);
   EXPECT_THROW(attach_quantization(*net, method("int8-qat", 2, 4)), ttq::ArgumentError);
+  EXPECT_THROW(attach_quantization(*net, method("kmeans", 9)), ttq::ArgumentError);
+  QuantConfig median = method("kmeans", 4);  // a hand-edited config.json: not taken for the mean
+  median.centroid_grad = "median";
+  EXPECT_THROW(attach_quantization(*net, median), ttq::ArgumentError);
   // A rejected configuration leaves the model untouched.
   for (const auto& l : quantizable_layers(*net)) EXPECT_FALSE(l.layer->quantizer()) << l.name;
 }
