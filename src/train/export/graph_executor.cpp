@@ -7,6 +7,14 @@ namespace {
 
 std::vector<int64_t> pair_of(const nlohmann::json& a) { return {a[0].get<int64_t>(), a[1].get<int64_t>()}; }
 
+// Per-channel values shaped to broadcast over x's channel dimension: [1, C, 1, 1] for
+// NCHW maps, [1, C] for the [N, C] features of a batch norm after a linear layer.
+at::Tensor per_channel(const at::Tensor& values, const at::Tensor& x) {
+  std::vector<int64_t> shape(size_t(x.dim()), 1);
+  shape[1] = -1;
+  return values.view(shape);
+}
+
 }  // namespace
 
 GraphExecutor::GraphExecutor(format::Graph graph, std::map<std::string, at::Tensor> tensors)
@@ -34,7 +42,7 @@ at::Tensor GraphExecutor::run(const at::Tensor& x,
       y = torch::linear(in(n, 0), tensor(n.name + ".weight"), opt(n.name + ".bias"));
     } else if (n.op == "batchnorm") {
       if (auto s = opt(n.name + ".scale"); s.defined()) {
-        y = in(n, 0) * s.view({1, -1, 1, 1}) + tensor(n.name + ".bias").view({1, -1, 1, 1});
+        y = in(n, 0) * per_channel(s, in(n, 0)) + per_channel(tensor(n.name + ".bias"), in(n, 0));
       } else {
         y = torch::batch_norm(in(n, 0), tensor(n.name + ".weight"), tensor(n.name + ".bias"),
                               tensor(n.name + ".running_mean"), tensor(n.name + ".running_var"), false, 0.0, 1e-5,

@@ -25,11 +25,12 @@ std::vector<NamedLayer> select_layers(torch::nn::Module& model, const QuantSelec
   }
 
   const NamedLayer* first_conv = nullptr;
-  const NamedLayer* last_fc = nullptr;
   for (const NamedLayer& l : layers) {
     if (l.layer->is_conv() && !first_conv) first_conv = &l;
-    if (!l.layer->is_conv()) last_fc = &l;
   }
+  // The "last FC" is the classifier, the last layer whatever its kind: SqueezeNet's is a
+  // 1x1 conv, and it stays fp32 like every other model's classifier.
+  const NamedLayer* last_fc = layers.empty() ? nullptr : &layers.back();
 
   std::vector<NamedLayer> out;
   for (const NamedLayer& l : layers) {

@@ -14,7 +14,8 @@ namespace ttq::train {
 
 // By default every QConv2d and QLinear is quantized except the first conv and the
 // last FC ("first" and "last" in registration order, which is forward order in the
-// model zoo; the first conv is the first QConv2d, the last FC the last QLinear).
+// model zoo; the first conv is the first QConv2d, the "last FC" the last layer, the
+// classifier, which is a 1x1 QConv2d in SqueezeNet).
 struct QuantSelection {
   bool quantize_first_conv = false;
   bool quantize_last_fc = false;       // the authors' CIFAR code quantized it

@@ -31,6 +31,22 @@ std::map<std::string, torch::Tensor> state_tensors(torch::nn::Module& m) {
   return out;
 }
 
+void randomize_batch_norms(torch::nn::Module& m) {
+  torch::NoGradGuard no_grad;
+  const auto ends_with = [](const std::string& s, const std::string& end) {
+    return s.size() > end.size() && s.compare(s.size() - end.size(), end.size(), end) == 0;
+  };
+  const auto buffers = m.named_buffers();
+  for (const auto& b : buffers) {
+    if (ends_with(b.key(), ".running_mean")) b.value().normal_(0.0, 0.1);
+    if (ends_with(b.key(), ".running_var")) b.value().uniform_(0.5, 1.5);
+  }
+  for (auto& p : m.named_parameters()) {
+    const std::string owner = p.key().substr(0, p.key().rfind('.'));
+    if (buffers.contains(owner + ".running_var")) p.value().uniform_(0.2, 0.8);
+  }
+}
+
 torch::Tensor run_graph(const format::Graph& g, const std::map<std::string, torch::Tensor>& t, const torch::Tensor& input) {
   torch::NoGradGuard no_grad;
   std::map<std::string, torch::Tensor> act{{"input", input}};

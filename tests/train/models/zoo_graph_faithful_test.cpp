@@ -10,26 +10,11 @@
 namespace ttq::train {
 namespace {
 
-// Fresh batch norms are the identity in eval mode; give them real statistics
-// and affine parameters so a misplaced or missing batch-norm node shows.
-void randomize_batch_norms(Network& net) {
-  torch::NoGradGuard no_grad;
-  for (auto& b : net.named_buffers()) {
-    const auto& key = b.key();
-    if (key.size() > 13 && key.compare(key.size() - 13, 13, ".running_mean") == 0) b.value().normal_(0.0, 0.1);
-    if (key.size() > 12 && key.compare(key.size() - 12, 12, ".running_var") == 0) b.value().uniform_(0.5, 1.5);
-  }
-  for (auto& p : net.named_parameters()) {
-    const std::string owner = p.key().substr(0, p.key().rfind('.'));
-    if (net.named_buffers().contains(owner + ".running_var")) p.value().uniform_(0.2, 0.8);
-  }
-}
-
 void expect_graph_matches_forward(const std::string& name, ModelOptions o) {
   SCOPED_TRACE(name);
   torch::manual_seed(7);
   auto net = make_model(name, o);
-  randomize_batch_norms(*net);
+  graph_ref::randomize_batch_norms(*net);
   net->eval();
   const auto x = torch::randn({2, o.in_channels, o.height, o.width});
   torch::Tensor expected;

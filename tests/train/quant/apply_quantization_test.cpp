@@ -2,10 +2,12 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
 #include "common/error.h"
+#include "train/models/model_zoo.h"
 #include "train/quant/apply_quantization.h"
 
 namespace ttq::train {
@@ -65,6 +67,20 @@ TEST(ApplyQuantization, OptionsIncludeFirstConvAndLastFc) {
   QuantSelection all;
   all.quantize_first_conv = all.quantize_last_fc = true;
   EXPECT_EQ(attach_ttq(*b, all, TTQOptions{}), (Names{"conv1", "block.conv", "conv3", "fc1", "fc"}));
+}
+
+TEST(ApplyQuantization, AConvClassifierCountsAsTheLastFc) {
+  ModelOptions o;
+  o.in_channels = 3;
+  o.height = o.width = 32;
+  auto squeezenet = make_model("squeezenet_bn", o);  // ends in the 1x1 conv classifier.1
+  const Names names = attach_ttq(*squeezenet, QuantSelection{}, TTQOptions{});
+  EXPECT_EQ(names.size(), quantizable_layers(*squeezenet).size() - 2);
+  EXPECT_EQ(std::count(names.begin(), names.end(), "classifier.1"), 0);
+  EXPECT_EQ(std::count(names.begin(), names.end(), "features.0"), 0);
+  QuantSelection last;
+  last.quantize_last_fc = true;
+  EXPECT_EQ(attach_ttq(*make_model("squeezenet_bn", o), last, TTQOptions{}).back(), "classifier.1");
 }
 
 TEST(ApplyQuantization, ExcludeByName) {
