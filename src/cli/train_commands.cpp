@@ -86,8 +86,10 @@ void add_quant_flags(CLI::App* c, train::QuantConfig& q) {
       ->check(CLI::IsMember({"t", "sparsity"}));
   c->add_option("--t", q.t, "threshold factor t (paper: 0.05)")->check(CLI::Range(0.0, 1.0));
   c->add_option("--sparsity", q.sparsity, "target fraction of zeros r in sparsity mode")->check(CLI::Range(0.0, 1.0));
-  c->add_option("--scale-init", q.init, "Wp/Wn start: one (the authors') or data (mean |w| of each set)")
-      ->check(CLI::IsMember({"one", "data"}));
+  c->add_option("--scale-init", q.init,
+                 "Wp/Wn start: one (the authors'), data (mean |w|/max|w| of each set) or weights (mean |w| of each "
+                 "set: the fp32 layer's scale)")
+      ->check(CLI::IsMember({"one", "data", "weights"}));
   c->add_option("--wn-grad", q.wn_grad_sign, "true (chain rule) or paper (eq. 2's printed sign, as seed 001)")
       ->check(CLI::IsMember({"true", "paper"}));
   c->add_flag("--quantize-first-conv", q.quantize_first_conv, "quantize the first conv too");

@@ -6,13 +6,22 @@
 
 namespace ttq::train {
 
-std::string to_string(ScaleInit init) { return init == ScaleInit::one ? "one" : "data"; }
+std::string to_string(ScaleInit init) {
+  switch (init) {
+    case ScaleInit::one: return "one";
+    case ScaleInit::data: return "data";
+    case ScaleInit::weights: return "weights";
+  }
+  return "?";
+}
 
 ScaleInit parse_scale_init(const std::string& s) {
   if (s == "one") return ScaleInit::one;
   if (s == "data") return ScaleInit::data;
+  if (s == "weights") return ScaleInit::weights;
   throw ArgumentError("unknown TTQ scale initialisation '" + s + "'",
-                      "use 'one' (wp = wn = 1, the authors' choice) or 'data' (mean |w̃| of each set)");
+                      "use 'one' (wp = wn = 1, the authors' choice), 'data' (mean |w̃| of each set) or 'weights' "
+                      "(mean |w| of each set, in the weights' units)");
 }
 
 namespace {
@@ -33,12 +42,12 @@ TTQQuantizerImpl::TTQQuantizerImpl(const TTQOptions& options, const torch::Tenso
     throw ArgumentError("TTQ min_scale must be positive", "the default is 1e-8");
   const auto opts = latent.options().requires_grad(false);
   torch::Tensor init_p = torch::ones({1}, opts), init_n = torch::ones({1}, opts);
-  if (options_.init == ScaleInit::data) {
+  if (options_.init != ScaleInit::one) {
     torch::NoGradGuard no_grad;
     const TernaryMasks m = ternary_masks(latent, options_.threshold);
-    const torch::Tensor abs_norm = normalized_weight(latent).abs();
-    init_p = masked_mean_abs(abs_norm, m.pos).reshape({1});
-    init_n = masked_mean_abs(abs_norm, m.neg).reshape({1});
+    const torch::Tensor magnitude = (options_.init == ScaleInit::data ? normalized_weight(latent) : latent).abs();
+    init_p = masked_mean_abs(magnitude, m.pos).reshape({1});
+    init_n = masked_mean_abs(magnitude, m.neg).reshape({1});
   }
   wp = register_parameter("wp", init_p.clone());
   wn = register_parameter("wn", init_n.clone());

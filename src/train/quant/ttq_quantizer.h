@@ -15,9 +15,13 @@ namespace ttq::train {
 enum class ScaleInit {
   one,   // wp = wn = 1, as the authors' code starts
   data,  // wp = mean of w̃ over I_p, wn = mean of |w̃| over I_n (1 where a set is empty)
+  // The same means of the weights in their own units (not divided by max |w|): the
+  // ternary layer starts as a TWN-like approximation of the fp32 one, at its scale. For
+  // networks whose conv outputs are not all renormalized (pre-activation SqueezeNet).
+  weights,
 };
 std::string to_string(ScaleInit init);
-ScaleInit parse_scale_init(const std::string& s);  // "one" / "data"; ArgumentError otherwise
+ScaleInit parse_scale_init(const std::string& s);  // "one" / "data" / "weights"; ArgumentError otherwise
 
 struct TTQOptions {
   TernaryThreshold threshold;  // mode t with t = 0.05 by default
@@ -28,7 +32,7 @@ struct TTQOptions {
 
 class TTQQuantizerImpl : public WeightQuantizerImpl {
  public:
-  // latent: the layer's weight at attach time (used by ScaleInit::data; wp and wn
+  // latent: the layer's weight at attach time (used by ScaleInit::data and ::weights; wp and wn
   // take its dtype and device). Throws ArgumentError for invalid options.
   TTQQuantizerImpl(const TTQOptions& options, const torch::Tensor& latent);
 

@@ -39,6 +39,15 @@ TEST(TtqQuantizer, DataInitUsesMeanMagnitudeOfEachSet) {
   EXPECT_TRUE(torch::allclose(out, vec({p, -n, 0, -n, 0, p, 0, 0}))) << out;
 }
 
+TEST(TtqQuantizer, WeightsInitUsesTheSameMeansInTheWeightsUnits) {
+  TTQOptions o;
+  o.init = ScaleInit::weights;
+  TTQQuantizerImpl q(o, hand_weight());  // data's means times max |w| = 2
+  EXPECT_FLOAT_EQ(q.wp.item<float>(), (1.0f + 1.8f) / 2);
+  EXPECT_FLOAT_EQ(q.wn.item<float>(), (2.0f + 0.6f) / 2);
+  EXPECT_EQ(to_string(parse_scale_init("weights")), "weights");
+}
+
 TEST(TtqQuantizer, DataInitFallsBackToOneForAnEmptySet) {
   TTQOptions o;
   o.init = ScaleInit::data;
