@@ -25,7 +25,9 @@ std::string int_field(const nlohmann::json& q, const char* key, const std::strin
 // The TTQ options a run changed from the authors' defaults, so two r = 0.5 rows differ.
 std::string ttq_options(const nlohmann::json& q) {
   std::string s;
-  if (q.value("init", std::string("one")) == "data") s += ", scales from data";
+  const std::string init = q.value("init", std::string("one"));
+  if (init == "data") s += ", scales from data";
+  if (init == "weights") s += ", scales from the weights";
   if (!q.value("weight_decay_on_scales", true)) s += ", no decay on Wp/Wn";
   if (q.value("wn_grad_sign", std::string("true")) == "paper") s += ", paper's Wn sign";
   const double latent = number_or_nan(q, "latent_grad_scale");

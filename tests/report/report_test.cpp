@@ -126,11 +126,16 @@ TEST(Report, TtqVariantNamesOptionsChangedFromTheAuthors) {
   auto paper_sign = synthetic_run("resnet20", "fashion-mnist", "ttq", 0.9200, 6, 2);
   paper_sign["config"]["quant"]["wn_grad_sign"] = "paper";
   paper_sign["config"]["quant"]["latent_grad_scale"] = 10.0;
-  auto variants = variants_of(
-      "ttq-options", {{"a-ttq-sparse50", plain}, {"b-ttq-sparse50-datainit", data_init}, {"c-ttq-paper-sign", paper_sign}});
+  auto weights_init = plain;
+  weights_init["config"]["quant"]["init"] = "weights";
+  auto variants = variants_of("ttq-options", {{"a-ttq-sparse50", plain},
+                                              {"b-ttq-sparse50-datainit", data_init},
+                                              {"c-ttq-paper-sign", paper_sign},
+                                              {"d-ttq-weights-init", weights_init}});
   EXPECT_EQ(variants["a-ttq-sparse50"], "r = 0.5");
   EXPECT_EQ(variants["b-ttq-sparse50-datainit"], "r = 0.5, scales from data, no decay on Wp/Wn");
   EXPECT_EQ(variants["c-ttq-paper-sign"], "t = 0.05, paper's Wn sign, latent gradients x10");
+  EXPECT_EQ(variants["d-ttq-weights-init"], "r = 0.5, scales from the weights");
 }
 
 // k-means runs from before --centroid-grad summed (the paper's); the table names the mean.

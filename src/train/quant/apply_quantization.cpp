@@ -24,10 +24,8 @@ std::vector<NamedLayer> select_layers(torch::nn::Module& model, const QuantSelec
     }
   }
 
-  const NamedLayer* first_conv = nullptr;
-  for (const NamedLayer& l : layers) {
-    if (l.layer->is_conv() && !first_conv) first_conv = &l;
-  }
+  const auto first = std::find_if(layers.begin(), layers.end(), [](const NamedLayer& l) { return l.layer->is_conv(); });
+  const NamedLayer* first_conv = first == layers.end() ? nullptr : &*first;
   // The "last FC" is the classifier, the last layer whatever its kind: SqueezeNet's is a
   // 1x1 conv, and it stays fp32 like every other model's classifier.
   const NamedLayer* last_fc = layers.empty() ? nullptr : &layers.back();
