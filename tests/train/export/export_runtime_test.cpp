@@ -72,7 +72,7 @@ TEST_P(ExportToRuntime, RuntimeReproducesLibTorch) {
   graph_ref::randomize_batch_norms(*net);  // the affine parameters; the statistics come from data below
   QuantConfig ttq;
   ttq.method = "ttq";
-  ttq.init = "data";  // Wp, Wn at the latent weights' scale: activations as a trained model's, not 1s
+  ttq.init = "data";  // Wp, Wn = mean |w̃| of each set, as after some training, rather than 1
   const auto quantized = attach_quantization(*net, ttq);
   ASSERT_FALSE(quantized.empty());
 
