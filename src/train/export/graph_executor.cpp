@@ -8,7 +8,7 @@ namespace {
 std::vector<int64_t> pair_of(const nlohmann::json& a) { return {a[0].get<int64_t>(), a[1].get<int64_t>()}; }
 
 // Per-channel values shaped to broadcast over x's channel dimension: [1, C, 1, 1] for
-// NCHW maps, [1, C] for the [N, C] features of a batch norm after a linear layer.
+// NCHW maps, [1, C] for [N, C] features (a batch norm after a linear layer).
 at::Tensor per_channel(const at::Tensor& values, const at::Tensor& x) {
   std::vector<int64_t> shape(size_t(x.dim()), 1);
   shape[1] = -1;
@@ -37,7 +37,7 @@ at::Tensor GraphExecutor::run(const at::Tensor& x,
     if (n.op == "conv2d") {
       y = torch::conv2d(in(n, 0), tensor(n.name + ".weight"), opt(n.name + ".bias"), pair_of(a["stride"]),
                         pair_of(a["padding"]), {1, 1}, a["groups"].get<int64_t>());
-      if (auto s = opt(n.name + ".scale"); s.defined()) y = y * s.view({1, -1, 1, 1});
+      if (auto s = opt(n.name + ".scale"); s.defined()) y = y * per_channel(s, y);
     } else if (n.op == "linear") {
       y = torch::linear(in(n, 0), tensor(n.name + ".weight"), opt(n.name + ".bias"));
     } else if (n.op == "batchnorm") {
