@@ -6,6 +6,7 @@
 #include "format/model_file.h"
 
 #include <cfloat>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <set>
@@ -35,6 +36,26 @@ const char* const kWn = ".wn";
 std::string_view bytes_of(const void* p, size_t n) { return {static_cast<const char*>(p), n}; }
 
 // ---- writing ----------------------------------------------------------------
+
+// A float as the shortest decimal that reads back as the same float ("0.1234", not the
+// "0.12340000271797180" of its double): metadata stays short and round-trips exactly.
+json float_json(float f) {
+  char buf[32];
+  const auto end = std::to_chars(buf, buf + sizeof buf, f).ptr;
+  double d = 0;
+  std::from_chars(buf, end, d);  // locale-free, unlike strtod
+  return json(d);
+}
+
+json means_json(const std::map<std::string, std::vector<float>>& means) {
+  json j = json::object();
+  for (const auto& [name, values] : means) {
+    json a = json::array();
+    for (float v : values) a.push_back(float_json(v));
+    j[name] = std::move(a);
+  }
+  return j;
+}
 
 json encodings_json(const ModelFile& m) {
   json j = json::object();
@@ -147,6 +168,15 @@ ModelFile read_model(const st::Contents& c) {
   for (const auto& item : calibration.items()) {
     m.calibration[item.key()] = finite_float(item.value(), "calibration of '" + item.key() + "'");
   }
+  if (c.metadata.count("calibration_mean")) {  // optional (files before it lack it)
+    const json means = parse_untrusted_json(meta(c, "calibration_mean"), "metadata 'calibration_mean'");
+    if (!means.is_object()) fail("metadata 'calibration_mean' is not a JSON object");
+    for (const auto& item : means.items()) {
+      if (!item.value().is_array()) fail("calibration_mean of '" + item.key() + "' is not a JSON array");
+      auto& v = m.calibration_mean[item.key()];
+      for (const auto& x : item.value()) v.push_back(finite_float(x, "an entry of calibration_mean of '" + item.key() + "'"));
+    }
+  }
 
   std::map<std::string, const st::TensorRecord*> index;
   for (const auto& r : c.tensors) index[r.name] = &r;
@@ -234,6 +264,7 @@ std::string serialize_model_file(const ModelFile& m) {
       {"num_classes", std::to_string(m.num_classes)},
       {"info", dump_json(m.info, "info")},
   };
+  if (!m.calibration_mean.empty()) c.metadata["calibration_mean"] = dump_json(means_json(m.calibration_mean), "calibration_mean");
   std::vector<std::vector<uint8_t>> packed;  // owns the code bytes the records point to
   packed.reserve(m.tensors.size());
   for (const auto& [name, t] : m.tensors) {

@@ -38,6 +38,10 @@ struct ModelFile {
   // Largest value seen at each activation on calibration images (post-ReLU
   // activations are >= 0): the runtime's u8 scale of activation a is calibration[a] / 255.
   std::map<std::string, float> calibration;
+  // Optional: the mean of each channel of an activation on the same images (one value per
+  // channel, the activation's first dimension). Written for the inputs of ternary layers;
+  // the runtime uses it to correct the bias its integer Wp/Wn levels introduce.
+  std::map<std::string, std::vector<float>> calibration_mean;
   std::vector<float> input_mean, input_std;  // per input channel; x = (pixel/255 - mean) / std
   int num_classes = 0;
   nlohmann::json info = nlohmann::json::object();  // free-form: dataset, method, training command, ...

@@ -98,12 +98,14 @@ void check_tensors_against_graph(const ModelFile& m) {
   }
 }
 
-void check_per_channel(const std::vector<float>& v, const char* what, int64_t channels, bool positive) {
+// One value per channel of `owner` (the input image, an activation).
+void check_per_channel(const std::vector<float>& v, const std::string& what, const std::string& owner, int64_t channels,
+                       bool positive) {
   if (static_cast<int64_t>(v.size()) != channels) {
-    fail(std::string(what) + " has " + std::to_string(v.size()) + " values but the input has " + std::to_string(channels) + " channels");
+    fail(what + " has " + std::to_string(v.size()) + " values but " + owner + " has " + std::to_string(channels) + " channels");
   }
   for (float x : v) {
-    if (!std::isfinite(x) || (positive && x <= 0.f)) fail(std::string(what) + " values must be finite" + (positive ? " and > 0" : ""));
+    if (!std::isfinite(x) || (positive && x <= 0.f)) fail(what + " values must be finite" + (positive ? " and > 0" : ""));
   }
 }
 
@@ -119,11 +121,16 @@ void validate_model(const ModelFile& m, bool graph_checked) {
     fail("num_classes is " + std::to_string(m.num_classes) + " but graph output '" + m.graph.output + "' has shape " +
          shape_to_string(shapes.at(m.graph.output)));
   }
-  check_per_channel(m.input_mean, "input_mean", m.graph.input_shape[0], false);
-  check_per_channel(m.input_std, "input_std", m.graph.input_shape[0], true);
+  check_per_channel(m.input_mean, "input_mean", "the input", m.graph.input_shape[0], false);
+  check_per_channel(m.input_std, "input_std", "the input", m.graph.input_shape[0], true);
   for (const auto& [name, value] : m.calibration) {
     if (!shapes.count(name)) fail("calibration names activation '" + name + "', which the graph does not define");
     if (!std::isfinite(value) || value <= 0.f) fail("calibration of activation '" + name + "' must be finite and > 0");
+  }
+  for (const auto& [name, means] : m.calibration_mean) {
+    const auto it = shapes.find(name);
+    if (it == shapes.end()) fail("calibration_mean names activation '" + name + "', which the graph does not define");
+    check_per_channel(means, "calibration_mean of '" + name + "'", "that activation", it->second.at(0), false);
   }
   if (!m.info.is_object()) fail("info must be a JSON object");
   for (const auto& [name, t] : m.tensors) check_tensor_data(name, t);

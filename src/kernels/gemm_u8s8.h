@@ -3,15 +3,16 @@
 // runtime only uses what is declared here.
 //
 //   C[m, n] = sum_k A[m, k] * B[k, n]        A: u8 activations (row-major, lda),
-//                                            B: s8 weights, |B| <= 64 (see below),
+//                                            B: s8 weights, |B| <= 32 (see below),
 //                                            C: int32 accumulators.
 //   then the fused epilogue, per element:
 //   y = float(C[m,n]) * scale[n] + bias[n] (+ residual[m,n] * residual_scale) ; relu? ; store
 //
-// Why |B| <= 64: ternary codes are decoded per layer to {-n, 0, +p} with
-// max(p, n) = 64 and p/n ~= Wp/Wn; AVX2's vpmaddubsw adds two u8*s8 products in
-// int16 with saturation, and 2 * 255 * 64 = 32640 stays below 32767, so every
-// ISA computes exactly the same int32 accumulators as the scalar reference.
+// Why |B| <= 32: ternary codes are decoded per layer to {-n, 0, +p} with
+// max(p, n) <= 32 and p/n ~= Wp/Wn. AVX2's vpmaddubsw adds two u8*s8 products in
+// int16 with saturation, and its kernel adds two such results before widening them:
+// 4 * 255 * 32 = 32640 stays below 32767, so every ISA computes exactly the same int32
+// accumulators as the scalar reference.
 #pragma once
 
 #include <cstddef>
@@ -33,7 +34,7 @@ bool cpu_supports(Isa isa);
 // (so one machine can test every level it has). Computed once.
 Isa active_isa();
 
-constexpr int kMaxWeightMagnitude = 64;
+constexpr int kMaxWeightMagnitude = 32;
 
 // Weights packed once at load time into a kernel's preferred panel order.
 struct PackedB {

@@ -22,6 +22,7 @@ struct Zmm {
   static void store(int32_t* c, reg v) { _mm512_store_si512(c, v); }
   static reg load(const int32_t* c) { return _mm512_load_si512(c); }
   static reg dot(reg acc, reg a_u8, reg b_s8) { return _mm512_dpbusd_epi32(acc, a_u8, b_s8); }
+  static constexpr bool kPairs = false;
   static void epilogue(const Epilogue& ep, int row, int col, reg c) { epilogue_zmm(ep, row, col, c); }
 };
 

@@ -10,6 +10,7 @@ struct DotAvxVnni {
   static inline __m256i step(__m256i acc, __m256i a_u8, __m256i b_s8) {
     return _mm256_dpbusd_avx_epi32(acc, a_u8, b_s8);
   }
+  static constexpr bool kPairs = false;  // one instruction a group: nothing to save
 };
 }  // namespace
 

@@ -15,7 +15,7 @@ void check_weight_range(const int8_t* b_kn, int K, int N) {
       throw ArgumentError("weight " + std::to_string(b_kn[i]) + " at (k=" + std::to_string(i / N) +
                               ", n=" + std::to_string(i % N) + ") exceeds the kernel limit |w| <= " +
                               std::to_string(kMaxWeightMagnitude),
-                          "decode ternary codes to {-n, 0, +p} with max(p, n) = 64");
+                          "decode ternary codes to {-n, 0, +p} with max(p, n) <= " + std::to_string(kMaxWeightMagnitude));
     }
   }
 }

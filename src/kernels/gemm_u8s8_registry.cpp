@@ -8,7 +8,7 @@ const std::vector<GemmU8S8Kernel>& gemm_u8s8_kernels() {
       {"gemm_u8s8_ref", Isa::scalar, detail::pack_u8s8_ref, detail::run_u8s8_ref,
        detail::run_u8s8_ref_indirect},
 #ifdef TTQ_KERNELS_X86
-      {"gemm_u8s8_avx2_5x16", Isa::avx2, detail::pack_u8s8_ymm, detail::run_u8s8_avx2,
+      {"gemm_u8s8_avx2_3x16", Isa::avx2, detail::pack_u8s8_ymm, detail::run_u8s8_avx2,
        detail::run_u8s8_avx2_indirect},
       {"gemm_u8s8_avx_vnni_6x16", Isa::avx_vnni, detail::pack_u8s8_ymm_vnni, detail::run_u8s8_avx_vnni,
        detail::run_u8s8_avx_vnni_indirect},

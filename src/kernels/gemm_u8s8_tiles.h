@@ -10,6 +10,9 @@
 //   reg zero(); reg load_b(const int8_t*); reg broadcast(int32_t);
 //   void store(int32_t*, reg) (aligned); reg load(const int32_t*) (aligned);
 //   reg dot(reg acc, reg a_u8, reg b_s8);         (acc + 4 u8*s8 products per lane)
+//   static constexpr bool kPairs;                 (true: it also has dot2, below)
+//   reg dot2(reg acc, reg a0, reg b0, reg a1, reg b1);   (acc + 8 products: two groups in one
+//                                                  widening; AVX2, where widening is the cost)
 //   void epilogue(const Epilogue&, int row, int col, reg c);   (W full columns)
 #pragma once
 
@@ -39,6 +42,45 @@ __attribute__((always_inline)) inline void dot_group(typename V::reg (&acc)[MR][
     const typename V::reg av = V::broadcast(load_a4(a[m]));
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) acc[m][v] = V::dot(acc[m][v], av, bv[v]);
+  }
+}
+
+// Two groups of 4 k: acc[m][v] += A[row m, 8 bytes at a[m]] . B[groups g, g+1, panel v].
+template <class V, int MR, int NV>
+__attribute__((always_inline)) inline void dot_pair(typename V::reg (&acc)[MR][NV], const uint8_t* const (&a)[MR],
+                                                    const int8_t* b, std::ptrdiff_t panel_bytes) {
+  typename V::reg b0[NV], b1[NV];
+#pragma GCC unroll 4
+  for (int v = 0; v < NV; ++v) {
+    b0[v] = V::load_b(b + v * panel_bytes);
+    b1[v] = V::load_b(b + v * panel_bytes + V::W * 4);
+  }
+#pragma GCC unroll 16
+  for (int m = 0; m < MR; ++m) {
+    const typename V::reg a0 = V::broadcast(load_a4(a[m])), a1 = V::broadcast(load_a4(a[m] + 4));
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[m][v] = V::dot2(acc[m][v], a0, b0[v], a1, b1[v]);
+  }
+}
+
+// `groups` groups of 4 k from row pointers p (advancing 4 bytes a group) and B at bq.
+template <class V, int MR, int NV>
+__attribute__((always_inline)) inline void dot_groups(typename V::reg (&acc)[MR][NV], const uint8_t* const (&p)[MR],
+                                                      int groups, const int8_t* bq, std::ptrdiff_t panel_bytes) {
+  int g = 0;
+  if constexpr (V::kPairs) {
+    for (; g + 1 < groups; g += 2) {
+      const uint8_t* rows[MR];
+#pragma GCC unroll 16
+      for (int m = 0; m < MR; ++m) rows[m] = p[m] + 4 * g;
+      dot_pair<V, MR, NV>(acc, rows, bq + g * V::W * 4, panel_bytes);
+    }
+  }
+  for (; g < groups; ++g) {
+    const uint8_t* rows[MR];
+#pragma GCC unroll 16
+    for (int m = 0; m < MR; ++m) rows[m] = p[m] + 4 * g;
+    dot_group<V, MR, NV>(acc, rows, bq + g * V::W * 4, panel_bytes);
   }
 }
 
@@ -76,12 +118,10 @@ __attribute__((noinline)) void accumulate_dense(const uint8_t* a, std::ptrdiff_t
   const int8_t* bq = bp;
   int groups = k_full;
   for (int pass = 0; pass < 2; ++pass) {
-    for (int g = 0; g < groups; ++g) {
-      const uint8_t* rows[MR];
+    const uint8_t* rows[MR];
 #pragma GCC unroll 16
-      for (int m = 0; m < MR; ++m) rows[m] = ap + m * a_stride + 4 * g;
-      dot_group<V, MR, NV>(acc, rows, bq + g * W * 4, panel_bytes);
-    }
+    for (int m = 0; m < MR; ++m) rows[m] = ap + m * a_stride;
+    dot_groups<V, MR, NV>(acc, rows, groups, bq, panel_bytes);
     if (pass == 1 || k_rest == 0) break;
     for (int m = 0; m < MR; ++m)
       for (int i = 0; i < k_rest; ++i) tail[m * 4 + i] = a[m * lda + 4 * k_full + i];
@@ -105,12 +145,7 @@ __attribute__((noinline)) void accumulate_indirect(const IndirectA& a, std::ptrd
     const uint8_t* p[MR];
 #pragma GCC unroll 16
     for (int m = 0; m < MR; ++m) p[m] = a.run(m0 + m, s);
-    for (int g = 0; g < seg_groups; ++g) {
-      const uint8_t* rows[MR];
-#pragma GCC unroll 16
-      for (int m = 0; m < MR; ++m) rows[m] = p[m] + 4 * g;
-      dot_group<V, MR, NV>(acc, rows, bq + g * W * 4, panel_bytes);
-    }
+    dot_groups<V, MR, NV>(acc, p, seg_groups, bq, panel_bytes);
   }
   store_all<V, MR, NV>(acc, c);
 }

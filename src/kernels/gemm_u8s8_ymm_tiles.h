@@ -50,12 +50,15 @@ struct Ymm {
   static void store(int32_t* c, reg v) { _mm256_store_si256(reinterpret_cast<__m256i*>(c), v); }
   static reg load(const int32_t* c) { return _mm256_load_si256(reinterpret_cast<const __m256i*>(c)); }
   static reg dot(reg acc, reg a_u8, reg b_s8) { return Dot::step(acc, a_u8, b_s8); }
+  static constexpr bool kPairs = Dot::kPairs;
+  static reg dot2(reg acc, reg a0, reg b0, reg a1, reg b1) { return Dot::step2(acc, a0, b0, a1, b1); }
   static void epilogue(const Epilogue& ep, int row, int col, reg c) { epilogue_ymm(ep, row, col, c); }
 };
 
 // Tiles of two panels (16 columns) x kMr2 rows, or one panel x kMr1 rows; the accumulators,
 // B vectors, the broadcast and the Dot step's temporaries must fit the 16 ymm registers
-// (VNNI: 6x2 and 12x1; AVX2 needs a register for the ones and a temporary: 5x2 and 10x1).
+// (VNNI: 6x2 and 12x1; AVX2's pair step holds B of two groups, two broadcasts, two
+// products and the ones: 3x2 and 6x1).
 template <class Dot, int kMr2, int kMr1, class Rows>
 void ymm_gemm(int M, const Rows& rows, const PackedB& b, const Epilogue& ep) {
   constexpr int W = detail::kYmmPanel;

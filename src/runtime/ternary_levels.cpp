@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "common/error.h"
 #include "kernels/gemm_u8s8.h"
@@ -13,14 +14,25 @@ TernaryLevels ternary_levels(float wp, float wn, const std::string& tensor) {
     throw FormatError("ternary tensor '" + tensor + "' has invalid scales wp=" + std::to_string(wp) + " wn=" + std::to_string(wn),
                       "Wp and Wn must be finite and positive; re-export the model");
   }
-  constexpr int kTop = kernels::kMaxWeightMagnitude;
-  const float big = std::max(wp, wn);
+  // The fraction small/big closest to the scales' ratio among those with a denominator of
+  // at most kMaxWeightMagnitude (ties: the smaller denominator). The numerator is at
+  // least 1, so the smaller scale's sign survives.
+  const double big = std::max(wp, wn), ratio = std::min(wp, wn) / big;
+  int top = 1, low = 1;
+  double best = std::numeric_limits<double>::infinity();
+  for (int b = 1; b <= kernels::kMaxWeightMagnitude; ++b) {
+    const int a = std::clamp(static_cast<int>(std::lround(ratio * b)), 1, b);
+    const double err = std::fabs(static_cast<double>(a) / b - ratio);
+    if (err < best) {
+      best = err;
+      top = b;
+      low = a;
+    }
+  }
   TernaryLevels l;
-  // The smaller scale rounds to the nearest integer step; at least 1 so its sign survives.
-  const auto level = [&](float w) { return std::clamp(static_cast<int>(std::lround(kTop * (w / big))), 1, kTop); };
-  l.p = level(wp);
-  l.n = level(wn);
-  l.unit = big / kTop;
+  l.p = wp >= wn ? top : low;
+  l.n = wp >= wn ? low : top;
+  l.unit = static_cast<float>(big / top);
   return l;
 }
 

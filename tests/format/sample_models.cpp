@@ -72,6 +72,9 @@ ModelFile random_model(uint32_t seed) {
     if (n.op == "relu" && mk.pick(0, 1)) m.calibration[n.output] = 0.5f + mk.pick(0, 100) / 10.f;
   }
   m.calibration["input"] = 2.5f;
+  if (mk.pick(0, 1)) {
+    for (int c = 0; c < in_ch; ++c) m.calibration_mean["input"].push_back(0.05f * static_cast<float>(c) - 0.1f);
+  }
   for (int c = 0; c < in_ch; ++c) {
     m.input_mean.push_back(0.1f * static_cast<float>(c + 4));
     m.input_std.push_back(0.2f + 0.01f * static_cast<float>(c));

@@ -50,6 +50,7 @@ ModelFile fixed_model() {
   m.tensors["fc.weight"] = {{7, 3}, Encoding::ternary1_6, {}, codes(21), 1.25f, 0.125f};
   m.tensors["fc.bias"] = {{7}, Encoding::fp32, values(7, 0.f), {}};
   m.calibration = {{"input", 2.75f}, {m.graph.nodes[2].output, 6.5f}};
+  m.calibration_mean = {{"input", {0.1234f, -0.5f}}, {m.graph.nodes[2].output, {0.25f, 1.f / 3.f, 2.f}}};
   m.input_mean = {0.5f, 0.25f};
   m.input_std = {0.125f, 0.2f};
   m.info = {{"dataset", "none"}, {"method", "ttq"}};
@@ -60,6 +61,7 @@ void expect_same(const ModelFile& a, const ModelFile& b) {
   EXPECT_EQ(a.architecture, b.architecture);
   EXPECT_EQ(a.graph.to_json(), b.graph.to_json());
   EXPECT_EQ(a.calibration, b.calibration);
+  EXPECT_EQ(a.calibration_mean, b.calibration_mean);
   EXPECT_EQ(a.input_mean, b.input_mean);
   EXPECT_EQ(a.input_std, b.input_std);
   EXPECT_EQ(a.num_classes, b.num_classes);
@@ -141,6 +143,16 @@ TEST(ModelFile, FixedModelRoundTripsEveryEncodingWithTails) {
   const ModelFile back = parse_model_file(bytes, "fixed");
   expect_same(m, back);
   EXPECT_EQ(serialize_model_file(back), bytes);  // one model, one file
+}
+
+TEST(ModelFile, CalibrationMeansAreOptionalAndShortInTheHeader) {
+  ModelFile m = fixed_model();
+  const std::string text = st::parse(serialize_model_file(m), "means").metadata.at("calibration_mean");
+  EXPECT_NE(text.find("[0.1234,-0.5]"), std::string::npos) << text;  // a float's shortest decimal, not its double's
+  m.calibration_mean.clear();  // a file from before the key: no key, and it loads
+  const std::string bytes = serialize_model_file(m);
+  EXPECT_EQ(st::parse(bytes, "no means").metadata.count("calibration_mean"), 0u);
+  EXPECT_TRUE(parse_model_file(bytes, "no means").calibration_mean.empty());
 }
 
 TEST(ModelFile, RandomModelsRoundTrip) {
@@ -272,6 +284,12 @@ TEST(ModelFile, RejectsBadMetadata) {
   expect_parse_error([](EditableFile& f) { f.set_meta_json("calibration", {{"nowhere", 1.0}}); }, "activation 'nowhere'");
   expect_parse_error([](EditableFile& f) { f.set_meta_json("calibration", {{"input", "big"}}); }, "calibration of 'input' is not a number");
   expect_parse_error([](EditableFile& f) { f.set_meta_json("calibration", {{"input", 1e300}}); }, "not a finite float");
+  expect_parse_error([](EditableFile& f) { f.metadata["calibration_mean"] = "[]"; }, "metadata 'calibration_mean' is not a JSON object");
+  expect_parse_error([](EditableFile& f) { f.set_meta_json("calibration_mean", {{"input", 0.5}}); }, "calibration_mean of 'input' is not a JSON array");
+  expect_parse_error([](EditableFile& f) { f.set_meta_json("calibration_mean", {{"input", {0.5, "x"}}}); }, "an entry of calibration_mean of 'input' is not a number");
+  expect_parse_error([](EditableFile& f) { f.set_meta_json("calibration_mean", {{"input", {0.5}}}); },
+                     "calibration_mean of 'input' has 1 values but that activation has 2 channels");
+  expect_parse_error([](EditableFile& f) { f.set_meta_json("calibration_mean", {{"nowhere", {0.5}}}); }, "calibration_mean names activation 'nowhere'");
   expect_parse_error([](EditableFile& f) { f.set_meta_json("input_mean", {0.5}); }, "input_mean has 1 values but the input has 2 channels");
   expect_parse_error([](EditableFile& f) { f.set_meta_json("input_std", {0.5, 0.0}); }, "input_std values must be finite and > 0");
   expect_parse_error([](EditableFile& f) { f.metadata["info"] = "[]"; }, "info must be a JSON object");

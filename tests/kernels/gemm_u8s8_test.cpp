@@ -156,7 +156,7 @@ TEST(GemmU8S8, RegistryStartsWithTheScalarReference) {
 TEST(GemmU8S8, ReferenceComputesTheDefinition) {
   // 2 x 3 = (2 x 5) * (5 x 3), checked by hand-written sums.
   const uint8_t a[10] = {1, 2, 3, 4, 5, 255, 0, 255, 0, 255};
-  const int8_t b[15] = {1, -1, 64, 2, -2, 64, 3, -3, 64, 4, -4, 64, 5, -5, -64};
+  const int8_t b[15] = {1, -1, 32, 2, -2, 32, 3, -3, 32, 4, -4, 32, 5, -5, -32};
   PackedB packed;
   reference().pack(b, 5, 3, &packed);
   int32_t c[6];
@@ -166,9 +166,9 @@ TEST(GemmU8S8, ReferenceComputesTheDefinition) {
   reference().run(2, a, 5, packed, ep);
   EXPECT_EQ(c[0], 1 + 4 + 9 + 16 + 25);
   EXPECT_EQ(c[1], -(1 + 4 + 9 + 16 + 25));
-  EXPECT_EQ(c[2], 64 * (1 + 2 + 3 + 4) - 64 * 5);
+  EXPECT_EQ(c[2], 32 * (1 + 2 + 3 + 4) - 32 * 5);
   EXPECT_EQ(c[3], 255 * (1 + 3 + 5));
-  EXPECT_EQ(c[5], 255 * (64 + 64 - 64));
+  EXPECT_EQ(c[5], 255 * (32 + 32 - 32));
 }
 
 TEST(GemmU8S8, EpilogueRoundsHalfToEvenAndClamps) {
@@ -206,7 +206,8 @@ TEST(GemmU8S8, EpilogueRoundsHalfToEvenAndClamps) {
 }
 
 TEST(GemmU8S8, PackRejectsWeightsBeyondTheInt16SafeRange) {
-  const int8_t b[4] = {0, 64, -65, 1};
+  constexpr int8_t kTop = kMaxWeightMagnitude;
+  const int8_t b[4] = {0, kTop, -kTop - 1, 1};
   for (const GemmU8S8Kernel& k : gemm_u8s8_kernels()) {
     PackedB packed;
     EXPECT_THROW(k.pack(b, 2, 2, &packed), ArgumentError) << k.name;
@@ -245,14 +246,15 @@ TEST(GemmU8S8, EveryTailCombinationOfSmallShapes) {
 }
 
 TEST(GemmU8S8, ExtremeValuesStayExact) {
-  // a = 255 and |w| = 64 everywhere: the case that would saturate vpmaddubsw if |w| were larger.
+  // a = 255 and |w| = 32 everywhere: the case that would overflow AVX2's int16 sum of two
+  // vpmaddubsw results (4 products) if |w| were larger.
   for (int K : {1, 3, 576, 1151, 4608}) {
     for (int sign : {1, -1, 0}) {
       Case c{7, 37, K};
       Problem p;
       p.a.assign(static_cast<size_t>(c.M) * c.K, 255);
       p.b.resize(static_cast<size_t>(c.K) * c.N);
-      for (size_t i = 0; i < p.b.size(); ++i) p.b[i] = static_cast<int8_t>(sign != 0 ? sign * 64 : (i % 2 ? 64 : -64));
+      for (size_t i = 0; i < p.b.size(); ++i) p.b[i] = static_cast<int8_t>(sign != 0 ? sign * kMaxWeightMagnitude : (i % 2 ? kMaxWeightMagnitude : -kMaxWeightMagnitude));
       p.scale.assign(c.N, 1.f / 4096.f);
       p.bias.assign(c.N, 0.f);
       expect_same_as_reference(c, p);
@@ -261,7 +263,7 @@ TEST(GemmU8S8, ExtremeValuesStayExact) {
         const std::vector<uint8_t> raw = run(reference(), c, p);
         int32_t first;
         std::memcpy(&first, raw.data(), 4);
-        EXPECT_EQ(first, 255 * 64 * sign * K);
+        EXPECT_EQ(first, 255 * kMaxWeightMagnitude * sign * K);
       }
       c.out = Out::u8;
       c.relu = true;

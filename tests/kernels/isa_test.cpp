@@ -40,8 +40,12 @@ TEST(Isa, DetectionAgreesWithTheCompiler) {
     EXPECT_TRUE(__builtin_cpu_supports("avx512vnni"));
     EXPECT_TRUE(__builtin_cpu_supports("avx512bw"));
   }
-  if (cpu_supports(Isa::avx_vnni)) EXPECT_TRUE(cpu_supports(Isa::avx2));
-  if (cpu_supports(Isa::amx_int8)) EXPECT_TRUE(cpu_supports(Isa::avx512_vnni));
+  if (cpu_supports(Isa::avx_vnni)) {
+    EXPECT_TRUE(cpu_supports(Isa::avx2));
+  }
+  if (cpu_supports(Isa::amx_int8)) {
+    EXPECT_TRUE(cpu_supports(Isa::avx512_vnni));
+  }
 }
 #endif
 

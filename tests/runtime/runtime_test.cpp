@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "common/error.h"
+#include "kernels/gemm_u8s8.h"
 #include "runtime/model_impl.h"
 #include "runtime/ternary_levels.h"
 #include "test_models.h"
@@ -19,6 +20,7 @@ namespace {
 using runtime_test::input_size;
 using runtime_test::make_mixed;
 using runtime_test::make_resnet_like;
+using runtime_test::make_ternary_on_relu;
 using runtime_test::naive_forward;
 using runtime_test::random_input;
 
@@ -35,16 +37,61 @@ std::vector<format::ModelFile> all_models() {
 
 int argmax(const float* v, int n) { return static_cast<int>(std::max_element(v, v + n) - v); }
 
-TEST(TernaryLevels, KeepRatioWithLargestAt64) {
+TEST(TernaryLevels, TheClosestFractionWithinTheKernelLimit) {
   const auto l = runtime::ternary_levels(2.f, 1.f, "w");
-  EXPECT_EQ(l.p, 64);
-  EXPECT_EQ(l.n, 32);
-  EXPECT_FLOAT_EQ(l.unit, 2.f / 64);
+  EXPECT_EQ(l.p, 2);
+  EXPECT_EQ(l.n, 1);
+  EXPECT_FLOAT_EQ(l.unit, 1.f);  // the larger scale is exact: p * unit = wp
   const auto k = runtime::ternary_levels(0.3f, 0.9f, "w");
-  EXPECT_EQ(k.n, 64);
-  EXPECT_EQ(k.p, 21);  // 64 / 3 = 21.33
-  EXPECT_EQ(runtime::ternary_levels(1.f, 1e-6f, "w").n, 1);  // the sign survives
+  EXPECT_EQ(k.p, 1);
+  EXPECT_EQ(k.n, 3);
+  EXPECT_FLOAT_EQ(k.n * k.unit, 0.9f);
+  const auto s = runtime::ternary_levels(1.f, 1e-6f, "w");
+  EXPECT_EQ(s.n, 1);  // the sign survives
+  EXPECT_EQ(s.p, kernels::kMaxWeightMagnitude);
   EXPECT_THROW(runtime::ternary_levels(0.f, 1.f, "w"), FormatError);
+  EXPECT_THROW(runtime::ternary_levels(1.f, std::nanf(""), "w"), FormatError);
+  // Over a sweep of ratios: within the limit, the larger scale exact, and never worse than
+  // pinning the larger level at the limit and rounding the smaller (the old rule).
+  constexpr int kTop = kernels::kMaxWeightMagnitude;
+  for (int i = 1; i <= 1000; ++i) {
+    const float wp = 0.37f, wn = wp * (0.05f + 1.9f * static_cast<float>(i) / 1000.f);
+    const auto lv = runtime::ternary_levels(wp, wn, "w");
+    ASSERT_GE(lv.p, 1);
+    ASSERT_GE(lv.n, 1);
+    ASSERT_LE(std::max(lv.p, lv.n), kTop);
+    EXPECT_FLOAT_EQ(std::max(lv.p, lv.n) * lv.unit, std::max(wp, wn));
+    const double ratio = static_cast<double>(std::min(wp, wn)) / std::max(wp, wn);
+    const double got = static_cast<double>(std::min(lv.p, lv.n)) / std::max(lv.p, lv.n);
+    const double pinned = std::clamp(std::round(ratio * kTop), 1.0, double(kTop)) / kTop;
+    EXPECT_LE(std::fabs(got - ratio), std::fabs(pinned - ratio) + 1e-12) << "wn/wp " << wn / wp;
+  }
+}
+
+// Wn/Wp = 0.984: the closest fraction with terms <= 32 is 31/32, so every -1 weight
+// counts 1.5 % too little. On post-ReLU inputs that shifts each output channel by about
+// the same amount on every image; the file's per-channel input means put it back.
+TEST(BiasCorrection, TheInputMeansTakeTheIntegerLevelsShiftOut) {
+  const format::ModelFile m = make_ternary_on_relu(5, 0.984f);
+  const auto lv = runtime::ternary_levels(m.tensors.at("t.weight").wp, m.tensors.at("t.weight").wn, "t.weight");
+  ASSERT_GT(std::fabs(static_cast<double>(lv.n) / lv.p / 0.984 - 1.0), 0.01);  // the premise: the levels miss
+  ASSERT_EQ(m.calibration_mean.size(), 1u);
+  const int batch = 8, C = 16, hw = 100;
+  const auto x = random_input(m, batch, 11);
+  const auto ref = Model::from_model_file(m, opts(1, Precision::fp32_reference)).run(x, batch);
+  // Sum over channels of |mean over images and pixels of (fast - reference)|.
+  const auto channel_shift = [&](const format::ModelFile& f) {
+    const auto got = Model::from_model_file(f, opts(1, Precision::fast)).run(x, batch);
+    std::vector<double> diff(C, 0.0);
+    for (size_t i = 0; i < got.size(); ++i) diff[(i % (C * hw)) / hw] += got[i] - ref[i];
+    double total = 0;
+    for (double d : diff) total += std::fabs(d) / (batch * hw);
+    return total;
+  };
+  format::ModelFile without = m;
+  without.calibration_mean.clear();
+  const double corrected = channel_shift(m), uncorrected = channel_shift(without);
+  EXPECT_LT(corrected, 0.25 * uncorrected) << "corrected " << corrected << ", uncorrected " << uncorrected;
 }
 
 TEST(Reference, MatchesNaiveNchw) {

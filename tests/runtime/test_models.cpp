@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "format/graph_shapes.h"
+
 namespace ttq::runtime_test {
 namespace {
 
@@ -258,6 +260,19 @@ ModelFile make_resnet_like(uint32_t seed, bool all_fp32) {
   return mk.m;
 }
 
+ModelFile make_ternary_on_relu(uint32_t seed, float wn_over_wp) {
+  Maker mk(seed);
+  GraphBuilder g({3, 10, 10});
+  std::string x = g.relu(mk.conv(g, "stem", g.input(), 3, 16, 3, 1, 1, false, true));
+  x = mk.conv(g, "t", x, 16, 16, 3, 1, 1, true, false);
+  mk.m.graph = g.finish(x);
+  Tensor& w = mk.m.tensors.at("t.weight");
+  w.wn = w.wp * wn_over_wp;
+  finish_common(mk.m, "ternary_on_relu", 16 * 10 * 10);
+  calibrate(&mk.m, 16, seed + 1000);
+  return mk.m;
+}
+
 ModelFile make_cifar_resnet(int blocks_per_stage, uint32_t seed) {
   Maker mk(seed);
   GraphBuilder g({3, 32, 32});
@@ -328,8 +343,23 @@ void calibrate(ModelFile* m, int images, uint32_t seed) {
   m->calibration.clear();
   for (const auto& [name, v] : acts) {
     float mx = 0.f;
-    for (float x : v) mx = std::max(mx, x);
+    for (float e : v) mx = std::max(mx, e);
     m->calibration[name] = mx;
+  }
+  // Per-channel means of the inputs of ternary layers, as the exporter writes them.
+  const auto shapes = format::infer_shapes(m->graph);
+  m->calibration_mean.clear();
+  for (const Node& n : m->graph.nodes) {
+    const auto w = m->tensors.find(n.name + ".weight");
+    if (w == m->tensors.end() || w->second.encoding == Encoding::fp32) continue;
+    const std::string& in = n.inputs.at(0);
+    if (m->calibration_mean.count(in)) continue;  // read by two ternary layers
+    const std::vector<float>& v = acts.at(in);
+    const int64_t C = shapes.at(in).at(0), per_image = static_cast<int64_t>(v.size()) / images, spatial = per_image / C;
+    std::vector<double> sum(C, 0.0);
+    for (size_t i = 0; i < v.size(); ++i) sum[(static_cast<int64_t>(i) % per_image) / spatial] += v[i];
+    auto& mean = m->calibration_mean[in];
+    for (double s : sum) mean.push_back(static_cast<float>(s / (static_cast<double>(images) * spatial)));
   }
 }
 

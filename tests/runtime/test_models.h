@@ -24,10 +24,14 @@ format::ModelFile make_resnet_like(uint32_t seed, bool all_fp32 = false);
 // Other ops: standalone batchnorm + relu, concat, avgpool, grouped ternary conv,
 // flatten of a spatial map into a ternary linear, a final fp32 linear.
 format::ModelFile make_mixed(uint32_t seed);
+// An fp32 conv + relu (inputs with a positive mean) into a ternary 3x3 conv 16 -> 16
+// whose output is the graph's, with Wn = Wp * wn_over_wp. Input 3x10x10.
+format::ModelFile make_ternary_on_relu(uint32_t seed, float wn_over_wp);
 // CIFAR ResNet-(6n+2) with random ternary weights (n = 3: ResNet-20), 3x32x32 input.
 format::ModelFile make_cifar_resnet(int blocks_per_stage, uint32_t seed);
 
-// Fills calibration with the max of every activation over `images` random inputs.
+// Fills calibration with the max of every activation over `images` random inputs, and
+// calibration_mean with the per-channel means of the inputs of ternary layers.
 void calibrate(format::ModelFile* m, int images, uint32_t seed);
 
 std::vector<float> random_input(const format::ModelFile& m, int batch, uint32_t seed);

@@ -48,6 +48,13 @@ bool ternary_tensor(const torch::Tensor& w, format::Encoding enc, format::Tensor
   return true;
 }
 
+// Four significant digits: plenty for a bias correction, and short in the file's JSON.
+float four_digits(double v) {
+  if (v == 0.0 || !std::isfinite(v)) return static_cast<float>(v);
+  const double step = std::pow(10.0, std::floor(std::log10(std::fabs(v))) - 3);
+  return static_cast<float>(std::round(v / step) * step);
+}
+
 }  // namespace
 
 ExportResult export_model(Network& net, const CheckpointMeta& meta, const data::Dataset& calibration,
@@ -128,13 +135,29 @@ ExportResult export_model(Network& net, const CheckpointMeta& meta, const data::
   data::Batch batch;
   ExportResult r;
   std::map<std::string, float> maxima;
+  // Per-channel sums of the activations that feed ternary layers (for their means).
+  std::map<std::string, torch::Tensor> sums;
+  std::map<std::string, int64_t> counts;
+  for (const auto& node : m.graph.nodes) {
+    const auto w = m.tensors.find(node.name + ".weight");
+    if (w != m.tensors.end() && w->second.encoding != format::Encoding::fp32) sums[node.inputs.at(0)] = torch::Tensor();
+  }
+  const auto add_to_sums = [&](const std::string& name, const torch::Tensor& v) {  // v: [N, C, ...]
+    auto s = sums.find(name);
+    if (s == sums.end()) return;
+    const auto per_channel = v.transpose(0, 1).reshape({v.size(1), -1}).to(torch::kFloat64).sum(1);
+    s->second = s->second.defined() ? s->second + per_channel : per_channel;
+    counts[name] += v.numel() / v.size(1);
+  };
   while (loader.next(batch)) {
     auto x = torch::from_blob(batch.images.data(), {batch.n, shape.channels, shape.height, shape.width}).clone();
     maxima["input"] = std::max(maxima.count("input") ? maxima["input"] : 0.f, x.abs().max().item<float>());
+    add_to_sums("input", x);
     auto y = exec.run(x, [&](const std::string& name, const torch::Tensor& v) {
       const float mx = v.max().item<float>();
       auto it = maxima.find(name);
       if (it == maxima.end() || mx > it->second) maxima[name] = mx;
+      add_to_sums(name, v);
     });
     const auto ref = net.forward(x);
     r.graph_max_abs_diff = std::max(r.graph_max_abs_diff, (y - ref).abs().max().item<double>());
@@ -145,6 +168,11 @@ ExportResult export_model(Network& net, const CheckpointMeta& meta, const data::
     }
   }
   for (const auto& [name, mx] : maxima) m.calibration[name] = std::max(mx, 1e-6f);
+  for (const auto& [name, sum] : sums) {
+    const auto mean = sum / static_cast<double>(counts.at(name));
+    auto& out = m.calibration_mean[name];
+    for (int64_t c = 0; c < mean.size(0); ++c) out.push_back(four_digits(mean[c].item<double>()));
+  }
   r.model = std::move(m);
   return r;
 }

@@ -106,6 +106,12 @@ TEST_P(ExportToRuntime, RuntimeReproducesLibTorch) {
   EXPECT_GE(ternary, int(quantized.size()));
   // Through the bytes, as a user's file would go.
   const format::ModelFile file = format::parse_model_file(format::serialize_model_file(exported.model), c.model);
+  // Every ternary layer's input has its per-channel means (the runtime's bias correction).
+  for (const auto& node : file.graph.nodes) {
+    const auto w = file.tensors.find(node.name + ".weight");
+    if (w == file.tensors.end() || w->second.encoding == format::Encoding::fp32) continue;
+    EXPECT_EQ(file.calibration_mean.count(node.inputs.at(0)), 1u) << node.name;
+  }
 
   torch::Tensor expected;
   {
