@@ -232,6 +232,28 @@ class Compiler {
     return std::max(it->second, 1e-12f) / 255.f;
   }
 
+  // The expected value of each row k of a layer's GEMM input (group `group`), from the
+  // per-channel means of its input activation: a conv's tap weighs its channel's mean by
+  // the share of output pixels for which it is not padding; a linear layer's input is
+  // flat, one mean per feature (t = weight_index(0, k), the NCHW index of column k).
+  template <class WeightIndex>
+  static std::vector<double> expected_inputs(const GemmLayer& L, bool conv, int group, const std::vector<float>& means,
+                                             const WeightIndex& weight_index) {
+    std::vector<double> k_mean(L.K);
+    if (!conv) {
+      for (int k = 0; k < L.K; ++k) k_mean[k] = means[weight_index(0, k)];
+      return k_mean;
+    }
+    std::vector<double> fy(L.kh), fx(L.kw);
+    for (int k = 0; k < L.kh; ++k) fy[k] = tap_inside_share(k, L.in_h, L.out_h, L.sh, L.ph);
+    for (int k = 0; k < L.kw; ++k) fx[k] = tap_inside_share(k, L.in_w, L.out_w, L.sw, L.pw);
+    for (int k = 0; k < L.K; ++k) {
+      const int tap = k / L.Cg;
+      k_mean[k] = means[static_cast<size_t>(group) * L.Cg + k % L.Cg] * fy[tap / L.kw] * fx[tap % L.kw];
+    }
+    return k_mean;
+  }
+
   Step gemm_step(const Group& grp, int start) {
     const Node& n = g_.nodes[start];
     Step st;
@@ -310,54 +332,14 @@ class Compiler {
       return static_cast<size_t>(o) * I + static_cast<size_t>(c) * HW + p;
     };
 
-    // The integer levels give +1 weights the value p * unit instead of wp (and -1 ones
-    // n * unit instead of wn). On inputs whose mean is not zero (every post-ReLU input)
-    // that moves each output by about the same amount on every image, and batch-norm-
-    // folded deep networks are sensitive to it: the output is a small difference of two
-    // large sums. With the input's per-channel means from the file, the expected shift
-    // goes back into the bias ("bias correction", Nagel et al. 2019, DFQ).
-    const auto level_bias_correction = [&](const TernaryLevels& lv) {
-      const auto means = file_.calibration_mean.find(x.name);
-      if (means == file_.calibration_mean.end()) return;
-      const std::vector<float>& mu = means->second;  // one per channel of x (validated)
-      const size_t per_channel = static_cast<size_t>(x.elems()) / mu.size();  // linear: features a channel
-      const double dp = static_cast<double>(wt.wp) - lv.p * static_cast<double>(lv.unit);
-      const double dn = static_cast<double>(wt.wn) - lv.n * static_cast<double>(lv.unit);
-      // A tap's share of the output pixels it reads inside the image (the rest is padding).
-      const auto inside = [](int k, int in, int out, int stride, int pad) {
-        int n_in = 0;
-        for (int o = 0; o < out; ++o) n_in += (o * stride - pad + k >= 0 && o * stride - pad + k < in);
-        return out > 0 ? static_cast<double>(n_in) / out : 0.0;
-      };
-      std::vector<double> fy(L.kh), fx(L.kw);
-      for (int k = 0; k < L.kh; ++k) fy[k] = conv ? inside(k, L.in_h, L.out_h, L.sh, L.ph) : 1.0;
-      for (int k = 0; k < L.kw; ++k) fx[k] = conv ? inside(k, L.in_w, L.out_w, L.sw, L.pw) : 1.0;
-      for (int o = 0; o < O; ++o) {
-        double shift = 0;
-        for (int k = 0; k < L.K; ++k) {
-          const size_t idx = weight_index(o, k);
-          const int8_t code = wt.codes[idx];
-          if (code == 0) continue;
-          double m;
-          if (conv) {
-            const int tap = k / L.Cg;
-            m = mu[(o / L.Og) * L.Cg + k % L.Cg] * fy[tap / L.kw] * fx[tap % L.kw];
-          } else {
-            m = mu[idx % static_cast<size_t>(I) / per_channel];
-          }
-          shift += code > 0 ? dp * m : -dn * m;
-        }
-        L.bias[o] = static_cast<float>(L.bias[o] + shift * L.scale[o]);
-      }
-    };
-
     L.int8 = !opt_.fp32_reference && ternary;
     if (L.int8) {
       const TernaryLevels lv = ternary_levels(wt.wp, wt.wn, wname);
-      level_bias_correction(lv);
       const float in_scale = calibrated_scale(in, "feeds ternary layer '" + n.name + "'");
+      const std::vector<float> raw_scale = L.scale;  // what the exact sum gets before the bias
       for (float& s : L.scale) s *= lv.unit * in_scale;
       L.kernel = opt_.kernel;
+      const auto means = file_.calibration_mean.find(x.name);
       std::vector<int8_t> b(static_cast<size_t>(L.K) * L.Og);
       for (int gi = 0; gi < L.groups; ++gi) {
         for (int k = 0; k < L.K; ++k) {
@@ -366,6 +348,12 @@ class Compiler {
             if (code < -1 || code > 1) fail("tensor '" + wname + "' holds an invalid ternary code");
             b[static_cast<size_t>(k) * L.Og + o] = static_cast<int8_t>(code > 0 ? lv.p : code < 0 ? -lv.n : 0);
           }
+        }
+        if (means != file_.calibration_mean.end()) {
+          add_level_bias_correction(b.data(), L.K, L.Og, static_cast<double>(wt.wp) - lv.p * static_cast<double>(lv.unit),
+                                    static_cast<double>(wt.wn) - lv.n * static_cast<double>(lv.unit),
+                                    expected_inputs(L, conv, gi, means->second, weight_index), raw_scale.data() + gi * L.Og,
+                                    L.bias.data() + gi * L.Og);
         }
         L.packed.emplace_back();
         L.kernel->pack(b.data(), L.K, L.Og, &L.packed.back());

@@ -36,4 +36,26 @@ TernaryLevels ternary_levels(float wp, float wn, const std::string& tensor) {
   return l;
 }
 
+void add_level_bias_correction(const int8_t* b_kn, int K, int N, double dp, double dn, const std::vector<double>& k_mean,
+                               const float* scale, float* bias) {
+  for (int o = 0; o < N; ++o) {
+    double shift = 0;
+    for (int k = 0; k < K; ++k) {
+      const int8_t w = b_kn[static_cast<size_t>(k) * N + o];
+      if (w > 0) shift += dp * k_mean[k];
+      if (w < 0) shift -= dn * k_mean[k];
+    }
+    bias[o] = static_cast<float>(bias[o] + shift * scale[o]);
+  }
+}
+
+double tap_inside_share(int k, int in, int out, int stride, int pad) {
+  int inside = 0;
+  for (int o = 0; o < out; ++o) {
+    const int at = o * stride - pad + k;
+    inside += at >= 0 && at < in;
+  }
+  return out > 0 ? static_cast<double>(inside) / out : 0.0;
+}
+
 }  // namespace ttq::runtime

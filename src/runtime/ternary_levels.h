@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace ttq::runtime {
 
@@ -16,5 +17,19 @@ struct TernaryLevels {
 
 // Throws FormatError (naming tensor) unless wp and wn are finite and > 0.
 TernaryLevels ternary_levels(float wp, float wn, const std::string& tensor);
+
+// Bias correction for what the levels miss (docs/RUNTIME.md): +1 weights count p * unit
+// instead of wp (dp = wp - p * unit) and -1 weights n * unit instead of wn. On inputs with
+// a non-zero mean (every post-ReLU input) each output o is then off by about
+// dp * E[P_o] - dn * E[N_o], the expected sums of the inputs under its +1 and -1 weights.
+// b_kn: one group's K x N integer weights ({-n, 0, +p}); k_mean[k]: the expected input at
+// row k. Adds scale[o] * (dp * E[P_o] - dn * E[N_o]) to bias[o] (scale: the factor the
+// raw sum gets before the bias, e.g. a folded batch norm's).
+void add_level_bias_correction(const int8_t* b_kn, int K, int N, double dp, double dn, const std::vector<double>& k_mean,
+                               const float* scale, float* bias);
+
+// Share of the `out` output positions at which kernel tap k (stride, padding) reads inside
+// an input of length `in`, not padding: the weight of that tap in an expected value.
+double tap_inside_share(int k, int in, int out, int stride, int pad);
 
 }  // namespace ttq::runtime

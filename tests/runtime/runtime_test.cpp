@@ -68,6 +68,24 @@ TEST(TernaryLevels, TheClosestFractionWithinTheKernelLimit) {
   }
 }
 
+TEST(TernaryLevels, BiasCorrectionAddsTheExpectedShiftTimesTheScale) {
+  // K = 3 rows x N = 2 columns: column 0 = {+p, -n, 0}, column 1 = {-n, -n, +p}.
+  const int8_t b[6] = {3, -2, -2, -2, 0, 3};
+  const std::vector<double> k_mean = {1.0, 2.0, 4.0};
+  const float scale[2] = {0.5f, 2.f};
+  float bias[2] = {10.f, -1.f};
+  runtime::add_level_bias_correction(b, 3, 2, /*dp=*/0.25, /*dn=*/0.125, k_mean, scale, bias);
+  EXPECT_FLOAT_EQ(bias[0], 10.f + 0.5f * static_cast<float>(0.25 * 1.0 - 0.125 * 2.0));
+  EXPECT_FLOAT_EQ(bias[1], -1.f + 2.f * static_cast<float>(-0.125 * 1.0 - 0.125 * 2.0 + 0.25 * 4.0));
+  // 3 taps, padding 1, stride 1 over 4 pixels: the outer taps miss one output pixel each.
+  EXPECT_DOUBLE_EQ(runtime::tap_inside_share(0, 4, 4, 1, 1), 0.75);
+  EXPECT_DOUBLE_EQ(runtime::tap_inside_share(1, 4, 4, 1, 1), 1.0);
+  EXPECT_DOUBLE_EQ(runtime::tap_inside_share(2, 4, 4, 1, 1), 0.75);
+  // stride 2 over 5 pixels, padding 1 -> 3 outputs reading -1, 1, 3 (tap 0) and 1, 3, 5 (tap 2).
+  EXPECT_DOUBLE_EQ(runtime::tap_inside_share(0, 5, 3, 2, 1), 2.0 / 3);
+  EXPECT_DOUBLE_EQ(runtime::tap_inside_share(2, 5, 3, 2, 1), 2.0 / 3);
+}
+
 // Wn/Wp = 0.984: the closest fraction with terms <= 32 is 31/32, so every -1 weight
 // counts 1.5 % too little. On post-ReLU inputs that shifts each output channel by about
 // the same amount on every image; the file's per-channel input means put it back.
