@@ -57,7 +57,7 @@ void timed_loop(benchmark::State& state, const Shape& s, double peak_mpc, Body b
 
 void bench_u8s8(benchmark::State& state, const GemmU8S8Kernel* k, Shape s) {
   std::mt19937 rng(1);
-  std::uniform_int_distribution<int> du(0, 255), dw(-kMaxWeightMagnitude, kMaxWeightMagnitude);
+  std::uniform_int_distribution<int> du(0, 255), dw(-kCommonMaxWeight, kCommonMaxWeight);
   std::vector<uint8_t> a(static_cast<size_t>(s.M) * s.K), out(static_cast<size_t>(s.M) * s.N);
   std::vector<int8_t> b(static_cast<size_t>(s.K) * s.N);
   for (auto& x : a) x = static_cast<uint8_t>(du(rng));

@@ -30,7 +30,7 @@ namespace {
 
 struct RunFlags {
   std::string file, dataset = "fashion-mnist", data_path, checkpoint;
-  int threads = 1, batch = 64;
+  int threads = 1, batch = 64, max_weight_level = 0;
   int64_t limit = 0;
   bool reference = false;
 };
@@ -39,6 +39,7 @@ void run_dataset(const RunFlags& f) {
   Options o;
   o.threads = f.threads;
   o.precision = f.reference ? Precision::fp32_reference : Precision::fast;
+  o.max_weight_level = f.max_weight_level;
   Model model = Model::load(f.file, o);
   auto data = data::open_dataset(f.dataset, f.data_path, false);
   const auto s = data->shape();
@@ -91,7 +92,8 @@ void run_dataset(const RunFlags& f) {
   nlohmann::json out = {{"file", f.file}, {"images", n}, {"threads", f.threads},
                         {"precision", f.reference ? "fp32_reference" : "fast"},
                         {"top1", n ? double(correct) / n : 0.0}, {"runtime_seconds", runtime_seconds},
-                        {"kernel", kernels::best_gemm_u8s8().name}};
+                        {"kernel", kernels::best_gemm_u8s8().name},
+                        {"max_weight_level", f.max_weight_level ? f.max_weight_level : kernels::best_gemm_u8s8().max_weight}};
   if (net) {
     out["libtorch_top1"] = n ? double(torch_correct) / n : 0.0;
     out["agreement"] = n ? double(agree) / n : 0.0;
@@ -223,6 +225,10 @@ void add_runtime_commands(CLI::App& app) {
     c->add_option("-b,--batch-size", f->batch, "images per batch")->check(CLI::PositiveNumber);
     c->add_option("--limit", f->limit, "only the first N test images");
     c->add_flag("--reference", f->reference, "the fp32 reference path instead of the int8 kernels");
+    c->add_option("--max-weight-level", f->max_weight_level,
+                  "largest integer of the ternary weight levels; 0: the kernel's most (127, 32 on AVX2); "
+                  "32: the same logits on every CPU")
+        ->check(CLI::Range(0, 127));
     c->callback([f] { run_dataset(*f); });
   }
   {

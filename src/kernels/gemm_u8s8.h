@@ -3,16 +3,17 @@
 // runtime only uses what is declared here.
 //
 //   C[m, n] = sum_k A[m, k] * B[k, n]        A: u8 activations (row-major, lda),
-//                                            B: s8 weights, |B| <= 32 (see below),
+//                                            B: s8 weights, |B| <= the kernel's max_weight,
 //                                            C: int32 accumulators.
 //   then the fused epilogue, per element:
 //   y = float(C[m,n]) * scale[n] + bias[n] (+ residual[m,n] * residual_scale) ; relu? ; store
 //
-// Why |B| <= 32: ternary codes are decoded per layer to {-n, 0, +p} with
-// max(p, n) <= 32 and p/n ~= Wp/Wn. AVX2's vpmaddubsw adds two u8*s8 products in
-// int16 with saturation, and its kernel adds two such results before widening them:
-// 4 * 255 * 32 = 32640 stays below 32767, so every ISA computes exactly the same int32
-// accumulators as the scalar reference.
+// Why a limit on |B|: ternary codes are decoded per layer to {-n, 0, +p} with p/n ~= Wp/Wn.
+// AVX2 has no u8 x s8 -> s32 dot product: vpmaddubsw adds two u8*s8 products in int16 with
+// saturation, and its kernel adds two such results before widening them, so it takes
+// |B| <= 32 (4 * 255 * 32 = 32640 < 32767). The scalar reference, VNNI and AMX sum in
+// int32 and take |B| <= 127. Given the same B, every kernel computes exactly the same
+// int32 accumulators as the scalar reference.
 #pragma once
 
 #include <cstddef>
@@ -34,7 +35,9 @@ bool cpu_supports(Isa isa);
 // (so one machine can test every level it has). Computed once.
 Isa active_isa();
 
-constexpr int kMaxWeightMagnitude = 32;
+// The largest |B| every kernel takes (AVX2's), and the largest any takes (s8 without -128).
+constexpr int kCommonMaxWeight = 32;
+constexpr int kFullMaxWeight = 127;
 
 // Weights packed once at load time into a kernel's preferred panel order.
 struct PackedB {
@@ -82,7 +85,8 @@ struct IndirectA {
 struct GemmU8S8Kernel {
   const char* name;  // e.g. "gemm_u8s8_avx2_4x16"
   Isa isa;
-  // b_kn: row-major K x N s8 weights with |w| <= kMaxWeightMagnitude.
+  int max_weight;  // largest |w| pack accepts: kCommonMaxWeight or kFullMaxWeight
+  // b_kn: row-major K x N s8 weights with |w| <= max_weight (else ArgumentError).
   void (*pack)(const int8_t* b_kn, int K, int N, PackedB* out);
   // Computes rows [0, M) of C for all N columns and applies the epilogue.
   // The runtime parallelises by calling this on disjoint row ranges (offset A and outputs).

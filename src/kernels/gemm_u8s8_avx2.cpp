@@ -9,7 +9,7 @@
 
 namespace ttq::kernels {
 namespace {
-static_assert(4 * 255 * kMaxWeightMagnitude <= 32767, "two vpmaddubsw results must add in int16 exactly");
+static_assert(4 * 255 * kCommonMaxWeight <= 32767, "two vpmaddubsw results must add in int16 exactly");
 
 struct DotAvx2 {
   static inline __m256i step(__m256i acc, __m256i a_u8, __m256i b_s8) {

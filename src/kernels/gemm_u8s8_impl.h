@@ -14,12 +14,12 @@
 
 namespace ttq::kernels::detail {
 
-// Checks |w| <= kMaxWeightMagnitude (throws ArgumentError) and packs into panels.
+// Checks |w| <= max_weight (throws ArgumentError) and packs into panels.
 // K4 (groups of 4 k per panel) is rounded up to a multiple of `group_multiple`, zero padded.
-void pack_u8s8_panels(const int8_t* b_kn, int K, int N, int panel_width, Isa isa, PackedB* out,
+void pack_u8s8_panels(const int8_t* b_kn, int K, int N, int panel_width, Isa isa, int max_weight, PackedB* out,
                       int group_multiple = 1);
-// Throws ArgumentError if any |w| > kMaxWeightMagnitude.
-void check_weight_range(const int8_t* b_kn, int K, int N);
+// Throws ArgumentError if any |w| > max_weight.
+void check_weight_range(const int8_t* b_kn, int K, int N, int max_weight);
 
 void pack_u8s8_ref(const int8_t* b_kn, int K, int N, PackedB* out);
 void run_u8s8_ref(int M, const uint8_t* a, int lda, const PackedB& b, const Epilogue& ep);

@@ -8,14 +8,14 @@
 
 namespace ttq::kernels::detail {
 
-void check_weight_range(const int8_t* b_kn, int K, int N) {
+void check_weight_range(const int8_t* b_kn, int K, int N, int max_weight) {
   const long long count = static_cast<long long>(K) * N;
   for (long long i = 0; i < count; ++i) {
-    if (std::abs(static_cast<int>(b_kn[i])) > kMaxWeightMagnitude) {
+    if (std::abs(static_cast<int>(b_kn[i])) > max_weight) {
       throw ArgumentError("weight " + std::to_string(b_kn[i]) + " at (k=" + std::to_string(i / N) +
                               ", n=" + std::to_string(i % N) + ") exceeds the kernel limit |w| <= " +
-                              std::to_string(kMaxWeightMagnitude),
-                          "decode ternary codes to {-n, 0, +p} with max(p, n) <= " + std::to_string(kMaxWeightMagnitude));
+                              std::to_string(max_weight),
+                          "decode ternary codes to {-n, 0, +p} with max(p, n) <= " + std::to_string(max_weight));
     }
   }
 }
@@ -27,10 +27,10 @@ static void check_shape(int K, int N) {
   }
 }
 
-void pack_u8s8_panels(const int8_t* b_kn, int K, int N, int panel_width, Isa isa, PackedB* out,
+void pack_u8s8_panels(const int8_t* b_kn, int K, int N, int panel_width, Isa isa, int max_weight, PackedB* out,
                       int group_multiple) {
   check_shape(K, N);
-  check_weight_range(b_kn, K, N);
+  check_weight_range(b_kn, K, N, max_weight);
   const int k4 = ((K + 3) / 4 + group_multiple - 1) / group_multiple * group_multiple;
   const int panels = (N + panel_width - 1) / panel_width;
   out->K = K;
@@ -49,7 +49,7 @@ void pack_u8s8_panels(const int8_t* b_kn, int K, int N, int panel_width, Isa isa
 
 void pack_u8s8_ref(const int8_t* b_kn, int K, int N, PackedB* out) {
   check_shape(K, N);
-  check_weight_range(b_kn, K, N);
+  check_weight_range(b_kn, K, N, kFullMaxWeight);
   out->K = K;
   out->N = N;
   out->isa = Isa::scalar;
@@ -58,16 +58,16 @@ void pack_u8s8_ref(const int8_t* b_kn, int K, int N, PackedB* out) {
 }
 
 void pack_u8s8_ymm(const int8_t* b_kn, int K, int N, PackedB* out) {
-  pack_u8s8_panels(b_kn, K, N, kYmmPanel, Isa::avx2, out);
+  pack_u8s8_panels(b_kn, K, N, kYmmPanel, Isa::avx2, kCommonMaxWeight, out);
 }
 void pack_u8s8_ymm_vnni(const int8_t* b_kn, int K, int N, PackedB* out) {
-  pack_u8s8_panels(b_kn, K, N, kYmmPanel, Isa::avx_vnni, out);
+  pack_u8s8_panels(b_kn, K, N, kYmmPanel, Isa::avx_vnni, kFullMaxWeight, out);
 }
 void pack_u8s8_zmm(const int8_t* b_kn, int K, int N, PackedB* out) {
-  pack_u8s8_panels(b_kn, K, N, kZmmPanel, Isa::avx512_vnni, out);
+  pack_u8s8_panels(b_kn, K, N, kZmmPanel, Isa::avx512_vnni, kFullMaxWeight, out);
 }
 void pack_u8s8_amx(const int8_t* b_kn, int K, int N, PackedB* out) {
-  pack_u8s8_panels(b_kn, K, N, kZmmPanel, Isa::amx_int8, out, kAmxGroups);
+  pack_u8s8_panels(b_kn, K, N, kZmmPanel, Isa::amx_int8, kFullMaxWeight, out, kAmxGroups);
 }
 
 }  // namespace ttq::kernels::detail

@@ -334,7 +334,8 @@ class Compiler {
 
     L.int8 = !opt_.fp32_reference && ternary;
     if (L.int8) {
-      const TernaryLevels lv = ternary_levels(wt.wp, wt.wn, wname);
+      const int max_level = opt_.max_weight_level > 0 ? opt_.max_weight_level : opt_.kernel->max_weight;
+      const TernaryLevels lv = ternary_levels(wt.wp, wt.wn, max_level, wname);
       const float in_scale = calibrated_scale(in, "feeds ternary layer '" + n.name + "'");
       const std::vector<float> raw_scale = L.scale;  // what the exact sum gets before the bias
       for (float& s : L.scale) s *= lv.unit * in_scale;

@@ -12,6 +12,7 @@ namespace ttq::runtime {
 struct CompileOptions {
   bool fp32_reference = false;
   const kernels::GemmU8S8Kernel* kernel = nullptr;     // int8 layers (fast path)
+  int max_weight_level = 0;  // bound of the ternary levels; 0: kernel->max_weight
   const kernels::GemmF32Kernel* kernel_f32 = nullptr;  // fp32 layers
   int gemm_rows = 192;  // most rows per GEMM task (sizes the per-worker scratch)
   bool indirect_convs = true;  // int8 convolutions read in place (run_indirect) where they can, else im2col

@@ -44,11 +44,17 @@ Model runtime::make_model(const format::ModelFile& file, const Options& options,
   if (options.threads < 1 || options.threads > 1024) {
     throw ArgumentError("threads must be between 1 and 1024, got " + std::to_string(options.threads), "use --threads N with N >= 1");
   }
+  if (options.max_weight_level < 0 || options.max_weight_level > kernel.max_weight) {
+    throw ArgumentError("max_weight_level " + std::to_string(options.max_weight_level) + " is outside 0.." +
+                            std::to_string(kernel.max_weight) + " (kernel " + kernel.name + ")",
+                        "use 0 (the kernel's most) or a value up to " + std::to_string(kernel.max_weight));
+  }
   auto impl = std::make_unique<Model::Impl>();
   impl->options = options;
   runtime::CompileOptions co;
   co.fp32_reference = options.precision == Precision::fp32_reference;
   co.kernel = &kernel;
+  co.max_weight_level = options.max_weight_level;
   co.kernel_f32 = &kernel_f32;
   co.release_weights = consumable;
   co.indirect_convs = indirect_convs;

@@ -5,22 +5,21 @@
 #include <limits>
 
 #include "common/error.h"
-#include "kernels/gemm_u8s8.h"
 
 namespace ttq::runtime {
 
-TernaryLevels ternary_levels(float wp, float wn, const std::string& tensor) {
+TernaryLevels ternary_levels(float wp, float wn, int max_level, const std::string& tensor) {
   if (!(std::isfinite(wp) && std::isfinite(wn) && wp > 0.f && wn > 0.f)) {
     throw FormatError("ternary tensor '" + tensor + "' has invalid scales wp=" + std::to_string(wp) + " wn=" + std::to_string(wn),
                       "Wp and Wn must be finite and positive; re-export the model");
   }
   // The fraction small/big closest to the scales' ratio among those with a denominator of
-  // at most kMaxWeightMagnitude (ties: the smaller denominator). The numerator is at
+  // at most max_level (ties: the smaller denominator). The numerator is at
   // least 1, so the smaller scale's sign survives.
   const double big = std::max(wp, wn), ratio = std::min(wp, wn) / big;
   int top = 1, low = 1;
   double best = std::numeric_limits<double>::infinity();
-  for (int b = 1; b <= kernels::kMaxWeightMagnitude; ++b) {
+  for (int b = 1; b <= max_level; ++b) {
     const int a = std::clamp(static_cast<int>(std::lround(ratio * b)), 1, b);
     const double err = std::fabs(static_cast<double>(a) / b - ratio);
     if (err < best) {

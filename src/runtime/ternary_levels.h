@@ -1,7 +1,8 @@
 // How a ternary layer's {-wn, 0, +wp} becomes small integers for the u8 x s8
-// kernels: codes decode to {-n, 0, +p}, integers of at most kMaxWeightMagnitude (32)
-// whose ratio is the closest such fraction to wp/wn, and one float per layer (the
-// weight unit) brings them back: p * unit ~= wp, n * unit ~= wn, exactly for the larger.
+// kernels: codes decode to {-n, 0, +p}, integers of at most max_level (the kernel's
+// limit: 127, or 32 on AVX2) whose ratio is the closest such fraction to wp/wn, and one
+// float per layer (the weight unit) brings them back: p * unit ~= wp, n * unit ~= wn,
+// exactly for the larger.
 #pragma once
 
 #include <cstdint>
@@ -11,12 +12,12 @@
 namespace ttq::runtime {
 
 struct TernaryLevels {
-  int p = 0, n = 0;    // integer weights for codes +1 and -1 (1..kMaxWeightMagnitude)
+  int p = 0, n = 0;    // integer weights for codes +1 and -1 (1..max_level)
   float unit = 0.f;    // value of integer weight 1: max(wp, wn) / max(p, n)
 };
 
-// Throws FormatError (naming tensor) unless wp and wn are finite and > 0.
-TernaryLevels ternary_levels(float wp, float wn, const std::string& tensor);
+// Throws FormatError (naming tensor) unless wp and wn are finite and > 0. max_level >= 1.
+TernaryLevels ternary_levels(float wp, float wn, int max_level, const std::string& tensor);
 
 // Bias correction for what the levels miss (docs/RUNTIME.md): +1 weights count p * unit
 // instead of wp (dp = wp - p * unit) and -1 weights n * unit instead of wn. On inputs with

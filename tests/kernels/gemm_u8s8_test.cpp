@@ -114,7 +114,7 @@ Scattered scatter(std::mt19937& rng, const Case& c, int segments, Problem* p) {
   return sc;
 }
 
-Problem make_problem(std::mt19937& rng, const Case& c, int magnitude = kMaxWeightMagnitude) {
+Problem make_problem(std::mt19937& rng, const Case& c, int magnitude = kCommonMaxWeight) {
   Problem p;
   p.a = random_u8(rng, static_cast<size_t>(c.M) * (c.K + c.lda_pad));
   p.b = random_s8(rng, static_cast<size_t>(c.K) * c.N, magnitude);
@@ -133,9 +133,13 @@ std::string describe(const GemmU8S8Kernel& k, const Case& c) {
          " relu=" + std::to_string(c.relu);
 }
 
+// Every SIMD kernel that takes the problem's weights (max_weight) against the reference.
 void expect_same_as_reference(const Case& c, const Problem& p) {
   const std::vector<uint8_t> want = run(reference(), c, p);
+  int largest = 0;
+  for (int8_t w : p.b) largest = std::max(largest, std::abs(static_cast<int>(w)));
   for (const GemmU8S8Kernel* k : simd_kernels()) {
+    if (largest > k->max_weight) continue;
     const std::vector<uint8_t> got = run(*k, c, p);
     ASSERT_EQ(got.size(), want.size());
     if (std::memcmp(got.data(), want.data(), got.size()) != 0) {
@@ -205,13 +209,15 @@ TEST(GemmU8S8, EpilogueRoundsHalfToEvenAndClamps) {
   }
 }
 
-TEST(GemmU8S8, PackRejectsWeightsBeyondTheInt16SafeRange) {
-  constexpr int8_t kTop = kMaxWeightMagnitude;
-  const int8_t b[4] = {0, kTop, -kTop - 1, 1};
+TEST(GemmU8S8, PackTakesWeightsUpToTheKernelsLimitOnly) {
   for (const GemmU8S8Kernel& k : gemm_u8s8_kernels()) {
+    EXPECT_EQ(k.max_weight, k.isa == Isa::avx2 ? kCommonMaxWeight : kFullMaxWeight) << k.name;
+    const int8_t top = static_cast<int8_t>(k.max_weight);
+    const int8_t ok[4] = {0, top, static_cast<int8_t>(-top), 1}, beyond[4] = {0, top, static_cast<int8_t>(-top - 1), 1};
     PackedB packed;
-    EXPECT_THROW(k.pack(b, 2, 2, &packed), ArgumentError) << k.name;
-    EXPECT_THROW(k.pack(b, 0, 2, &packed), ShapeError) << k.name;
+    EXPECT_NO_THROW(k.pack(ok, 2, 2, &packed)) << k.name;
+    EXPECT_THROW(k.pack(beyond, 2, 2, &packed), ArgumentError) << k.name;
+    EXPECT_THROW(k.pack(ok, 0, 2, &packed), ShapeError) << k.name;
   }
 }
 
@@ -220,7 +226,7 @@ TEST(GemmU8S8, RandomShapesWithTailsMatchReferenceBitForBit) {
   std::uniform_int_distribution<int> dm(1, 29), dn(1, 83), dk(1, 150), dpad(0, 5);
   for (int i = 0; i < 150; ++i) {
     Case c{dm(rng), dn(rng), dk(rng), dpad(rng), dpad(rng)};
-    const Problem p = make_problem(rng, c);
+    const Problem p = make_problem(rng, c, i % 2 ? kFullMaxWeight : kCommonMaxWeight);  // odd: without AVX2
     for (Out out : {Out::s32, Out::f32, Out::u8}) {
       c.out = out;
       c.bias = (i % 2) == 0;
@@ -246,15 +252,16 @@ TEST(GemmU8S8, EveryTailCombinationOfSmallShapes) {
 }
 
 TEST(GemmU8S8, ExtremeValuesStayExact) {
-  // a = 255 and |w| = 32 everywhere: the case that would overflow AVX2's int16 sum of two
-  // vpmaddubsw results (4 products) if |w| were larger.
+  // a = 255 and |w| at a kernel limit everywhere: 32 would overflow AVX2's int16 sum of two
+  // vpmaddubsw results (4 products) if it were larger; 127 for the int32-summing kernels.
+  for (int top : {kCommonMaxWeight, kFullMaxWeight})
   for (int K : {1, 3, 576, 1151, 4608}) {
     for (int sign : {1, -1, 0}) {
       Case c{7, 37, K};
       Problem p;
       p.a.assign(static_cast<size_t>(c.M) * c.K, 255);
       p.b.resize(static_cast<size_t>(c.K) * c.N);
-      for (size_t i = 0; i < p.b.size(); ++i) p.b[i] = static_cast<int8_t>(sign != 0 ? sign * kMaxWeightMagnitude : (i % 2 ? kMaxWeightMagnitude : -kMaxWeightMagnitude));
+      for (size_t i = 0; i < p.b.size(); ++i) p.b[i] = static_cast<int8_t>(sign != 0 ? sign * top : (i % 2 ? top : -top));
       p.scale.assign(c.N, 1.f / 4096.f);
       p.bias.assign(c.N, 0.f);
       expect_same_as_reference(c, p);
@@ -263,7 +270,7 @@ TEST(GemmU8S8, ExtremeValuesStayExact) {
         const std::vector<uint8_t> raw = run(reference(), c, p);
         int32_t first;
         std::memcpy(&first, raw.data(), 4);
-        EXPECT_EQ(first, 255 * kMaxWeightMagnitude * sign * K);
+        EXPECT_EQ(first, 255 * top * sign * K);
       }
       c.out = Out::u8;
       c.relu = true;

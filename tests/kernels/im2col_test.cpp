@@ -57,7 +57,7 @@ TEST(Im2col, U8GemmEqualsDirectConvolution) {
   const int cout = 11;
   for (const ConvGeometry& g : geoms) {
     const auto x = testing::random_u8(rng, static_cast<size_t>(g.H) * g.W * g.C);
-    const auto w = testing::random_s8(rng, static_cast<size_t>(g.k()) * cout, kMaxWeightMagnitude);
+    const auto w = testing::random_s8(rng, static_cast<size_t>(g.k()) * cout, kCommonMaxWeight);
     const int ldo = g.k() + 2;
     std::vector<uint8_t> cols(static_cast<size_t>(g.rows()) * ldo, 0);
     im2col_u8_nhwc(x.data(), g, cols.data(), ldo);

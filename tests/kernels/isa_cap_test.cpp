@@ -40,7 +40,7 @@ TEST(IsaCap, ChosenKernelMatchesReference) {
   std::mt19937 rng(8);
   const int M = 19, N = 45, K = 203;
   const auto a = testing::random_u8(rng, M * K);
-  const auto b = testing::random_s8(rng, K * N, kMaxWeightMagnitude);
+  const auto b = testing::random_s8(rng, K * N, best_gemm_u8s8().max_weight);
   std::vector<int32_t> want(M * N), got(M * N);
   for (auto [kernel, out] : {std::pair{&gemm_u8s8_kernels().front(), &want}, std::pair{&best_gemm_u8s8(), &got}}) {
     PackedB packed;

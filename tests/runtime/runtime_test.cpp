@@ -37,34 +37,39 @@ std::vector<format::ModelFile> all_models() {
 
 int argmax(const float* v, int n) { return static_cast<int>(std::max_element(v, v + n) - v); }
 
-TEST(TernaryLevels, TheClosestFractionWithinTheKernelLimit) {
-  const auto l = runtime::ternary_levels(2.f, 1.f, "w");
+TEST(TernaryLevels, TheClosestFractionWithinTheLimit) {
+  const auto l = runtime::ternary_levels(2.f, 1.f, 32, "w");
   EXPECT_EQ(l.p, 2);
   EXPECT_EQ(l.n, 1);
   EXPECT_FLOAT_EQ(l.unit, 1.f);  // the larger scale is exact: p * unit = wp
-  const auto k = runtime::ternary_levels(0.3f, 0.9f, "w");
+  const auto k = runtime::ternary_levels(0.3f, 0.9f, 32, "w");
   EXPECT_EQ(k.p, 1);
   EXPECT_EQ(k.n, 3);
   EXPECT_FLOAT_EQ(k.n * k.unit, 0.9f);
-  const auto s = runtime::ternary_levels(1.f, 1e-6f, "w");
-  EXPECT_EQ(s.n, 1);  // the sign survives
-  EXPECT_EQ(s.p, kernels::kMaxWeightMagnitude);
-  EXPECT_THROW(runtime::ternary_levels(0.f, 1.f, "w"), FormatError);
-  EXPECT_THROW(runtime::ternary_levels(1.f, std::nanf(""), "w"), FormatError);
+  for (int top : {kernels::kCommonMaxWeight, kernels::kFullMaxWeight}) {
+    const auto s = runtime::ternary_levels(1.f, 1e-6f, top, "w");
+    EXPECT_EQ(s.n, 1);  // the sign survives
+    EXPECT_EQ(s.p, top);
+  }
+  const auto fine = runtime::ternary_levels(1.f, 0.984f, 127, "w");  // 123/125 = 0.98400
+  EXPECT_NEAR(static_cast<double>(fine.n) / fine.p, 0.984, 1e-5);
+  EXPECT_THROW(runtime::ternary_levels(0.f, 1.f, 32, "w"), FormatError);
+  EXPECT_THROW(runtime::ternary_levels(1.f, std::nanf(""), 32, "w"), FormatError);
   // Over a sweep of ratios: within the limit, the larger scale exact, and never worse than
   // pinning the larger level at the limit and rounding the smaller (the old rule).
-  constexpr int kTop = kernels::kMaxWeightMagnitude;
-  for (int i = 1; i <= 1000; ++i) {
-    const float wp = 0.37f, wn = wp * (0.05f + 1.9f * static_cast<float>(i) / 1000.f);
-    const auto lv = runtime::ternary_levels(wp, wn, "w");
-    ASSERT_GE(lv.p, 1);
-    ASSERT_GE(lv.n, 1);
-    ASSERT_LE(std::max(lv.p, lv.n), kTop);
-    EXPECT_FLOAT_EQ(std::max(lv.p, lv.n) * lv.unit, std::max(wp, wn));
-    const double ratio = static_cast<double>(std::min(wp, wn)) / std::max(wp, wn);
-    const double got = static_cast<double>(std::min(lv.p, lv.n)) / std::max(lv.p, lv.n);
-    const double pinned = std::clamp(std::round(ratio * kTop), 1.0, double(kTop)) / kTop;
-    EXPECT_LE(std::fabs(got - ratio), std::fabs(pinned - ratio) + 1e-12) << "wn/wp " << wn / wp;
+  for (int top : {kernels::kCommonMaxWeight, kernels::kFullMaxWeight}) {
+    for (int i = 1; i <= 1000; ++i) {
+      const float wp = 0.37f, wn = wp * (0.05f + 1.9f * static_cast<float>(i) / 1000.f);
+      const auto lv = runtime::ternary_levels(wp, wn, top, "w");
+      ASSERT_GE(lv.p, 1);
+      ASSERT_GE(lv.n, 1);
+      ASSERT_LE(std::max(lv.p, lv.n), top);
+      EXPECT_FLOAT_EQ(std::max(lv.p, lv.n) * lv.unit, std::max(wp, wn));
+      const double ratio = static_cast<double>(std::min(wp, wn)) / std::max(wp, wn);
+      const double got = static_cast<double>(std::min(lv.p, lv.n)) / std::max(lv.p, lv.n);
+      const double pinned = std::clamp(std::round(ratio * top), 1.0, double(top)) / top;
+      EXPECT_LE(std::fabs(got - ratio), std::fabs(pinned - ratio) + 1e-12) << "wn/wp " << wn / wp << " top " << top;
+    }
   }
 }
 
@@ -91,15 +96,17 @@ TEST(TernaryLevels, BiasCorrectionAddsTheExpectedShiftTimesTheScale) {
 // the same amount on every image; the file's per-channel input means put it back.
 TEST(BiasCorrection, TheInputMeansTakeTheIntegerLevelsShiftOut) {
   const format::ModelFile m = make_ternary_on_relu(5, 0.984f);
-  const auto lv = runtime::ternary_levels(m.tensors.at("t.weight").wp, m.tensors.at("t.weight").wn, "t.weight");
+  const auto lv = runtime::ternary_levels(m.tensors.at("t.weight").wp, m.tensors.at("t.weight").wn, 32, "t.weight");
   ASSERT_GT(std::fabs(static_cast<double>(lv.n) / lv.p / 0.984 - 1.0), 0.01);  // the premise: the levels miss
   ASSERT_EQ(m.calibration_mean.size(), 1u);
   const int batch = 8, C = 16, hw = 100;
   const auto x = random_input(m, batch, 11);
   const auto ref = Model::from_model_file(m, opts(1, Precision::fp32_reference)).run(x, batch);
+  Options fast = opts(1, Precision::fast);
+  fast.max_weight_level = 32;  // levels every kernel takes, so the premise holds on any CPU
   // Sum over channels of |mean over images and pixels of (fast - reference)|.
   const auto channel_shift = [&](const format::ModelFile& f) {
-    const auto got = Model::from_model_file(f, opts(1, Precision::fast)).run(x, batch);
+    const auto got = Model::from_model_file(f, fast).run(x, batch);
     std::vector<double> diff(C, 0.0);
     for (size_t i = 0; i < got.size(); ++i) diff[(i % (C * hw)) / hw] += got[i] - ref[i];
     double total = 0;
@@ -211,21 +218,48 @@ TEST(Runtime, PixelsAreNormalizedWithTheFilesMeanAndStd) {
   for (size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-5 * (1 + std::fabs(b[i])));
 }
 
-TEST(Runtime, EveryKernelIsaGivesIdenticalOutput) {
+// With the same weight levels every kernel gives the scalar kernel's logits bit for bit:
+// at 32 all of them, at 127 those that take it (not AVX2).
+TEST(Runtime, EveryKernelGivesTheScalarOutputAtTheSameLevels) {
   int tried = 0;
-  for (const auto& m : all_models()) {
-    const auto x = random_input(m, 4, 3);
-    const auto& f32 = kernels::best_gemm_f32();
-    Model ref = runtime::make_model(m, opts(2, Precision::fast), kernels::gemm_u8s8_kernels().front(), f32);
-    const auto want = ref.run(x, 4);
-    for (const auto& k : kernels::gemm_u8s8_kernels()) {
-      if (!kernels::cpu_supports(k.isa)) continue;
-      ++tried;
-      Model model = runtime::make_model(m, opts(2, Precision::fast), k, f32);
-      EXPECT_EQ(model.run(x, 4), want) << m.architecture << " kernel " << k.name;
+  for (int top : {kernels::kCommonMaxWeight, kernels::kFullMaxWeight}) {
+    Options o = opts(2, Precision::fast);
+    o.max_weight_level = top;
+    for (const auto& m : all_models()) {
+      const auto x = random_input(m, 4, 3);
+      const auto& f32 = kernels::best_gemm_f32();
+      Model ref = runtime::make_model(m, o, kernels::gemm_u8s8_kernels().front(), f32);
+      const auto want = ref.run(x, 4);
+      for (const auto& k : kernels::gemm_u8s8_kernels()) {
+        if (!kernels::cpu_supports(k.isa) || k.max_weight < top) continue;
+        ++tried;
+        Model model = runtime::make_model(m, o, k, f32);
+        EXPECT_EQ(model.run(x, 4), want) << m.architecture << " kernel " << k.name << " levels " << top;
+      }
     }
   }
   EXPECT_GT(tried, 0);
+}
+
+// By default a kernel's levels go up to its own limit (127 for the scalar one): on a layer
+// whose Wn/Wp no fraction with terms <= 32 hits, the fast path lands closer to the reference.
+TEST(Runtime, FinerLevelsByDefaultWhereTheKernelTakesThem) {
+  const format::ModelFile m = make_ternary_on_relu(7, 0.984f);
+  const int batch = 4;
+  const auto x = random_input(m, batch, 2);
+  const auto ref = Model::from_model_file(m, opts(1, Precision::fp32_reference)).run(x, batch);
+  const auto& scalar = kernels::gemm_u8s8_kernels().front();
+  ASSERT_EQ(scalar.max_weight, kernels::kFullMaxWeight);
+  const auto error_at = [&](int level) {
+    Options o = opts(1, Precision::fast);
+    o.max_weight_level = level;
+    const auto got = runtime::make_model(m, o, scalar, kernels::best_gemm_f32()).run(x, batch);
+    double e = 0;
+    for (size_t i = 0; i < got.size(); ++i) e += (got[i] - ref[i]) * (got[i] - ref[i]);
+    return e;
+  };
+  EXPECT_EQ(error_at(0), error_at(kernels::kFullMaxWeight));  // 0 means the kernel's limit
+  EXPECT_LT(error_at(0), error_at(kernels::kCommonMaxWeight));
 }
 
 // Convolutions read in place (run_indirect over tap offsets) give exactly the im2col path's
@@ -248,8 +282,10 @@ TEST(Runtime, ConvolutionsReadInPlaceEqualIm2col) {
 TEST(Runtime, ActiveIsaMatchesScalar) {
   const auto m = make_resnet_like(1);
   const auto x = random_input(m, 3, 1);
+  Options o = opts(1, Precision::fast);
+  o.max_weight_level = kernels::best_gemm_u8s8().max_weight;  // the default of `best`, pinned for the scalar kernel
   Model best = Model::from_model_file(m, opts(1, Precision::fast));
-  Model scalar = runtime::make_model(m, opts(1, Precision::fast), kernels::gemm_u8s8_kernels().front(), kernels::best_gemm_f32());
+  Model scalar = runtime::make_model(m, o, kernels::gemm_u8s8_kernels().front(), kernels::best_gemm_f32());
   std::printf("active ISA %s: %s", kernels::isa_name(kernels::active_isa()), best.describe().substr(0, best.describe().find('\n') + 1).c_str());
   EXPECT_EQ(best.run(x, 3), scalar.run(x, 3));
 }
@@ -279,6 +315,11 @@ TEST(Errors, BadInputsAreTyped) {
   EXPECT_THROW(model.run(x.data(), 0), ArgumentError);
   EXPECT_THROW(model.run(nullptr, 1), ArgumentError);
   EXPECT_THROW(Model::from_model_file(m, opts(0, Precision::fast)), ArgumentError);
+  for (int level : {-1, kernels::best_gemm_u8s8().max_weight + 1}) {
+    Options o = opts(1, Precision::fast);
+    o.max_weight_level = level;
+    EXPECT_THROW(Model::from_model_file(m, o), ArgumentError) << level;
+  }
 }
 
 TEST(Errors, InconsistentModelFilesAreTyped) {
