@@ -83,7 +83,7 @@ struct IndirectA {
 
 // One entry of the kernel registry. The same registry drives tests and benchmarks.
 struct GemmU8S8Kernel {
-  const char* name;  // e.g. "gemm_u8s8_avx2_4x16"
+  const char* name;  // e.g. "gemm_u8s8_avx2_3x16"
   Isa isa;
   int max_weight;  // largest |w| pack accepts: kCommonMaxWeight or kFullMaxWeight
   // b_kn: row-major K x N s8 weights with |w| <= max_weight (else ArgumentError).
