@@ -169,9 +169,11 @@ ExportResult export_model(Network& net, const CheckpointMeta& meta, const data::
   }
   for (const auto& [name, mx] : maxima) m.calibration[name] = std::max(mx, 1e-6f);
   for (const auto& [name, sum] : sums) {
-    const auto mean = sum / static_cast<double>(counts.at(name));
+    if (!sum.defined()) continue;  // never produced on the calibration images: no correction
+    const auto mean = (sum / static_cast<double>(counts.at(name))).contiguous();
+    const double* v = mean.data_ptr<double>();
     auto& out = m.calibration_mean[name];
-    for (int64_t c = 0; c < mean.size(0); ++c) out.push_back(four_digits(mean[c].item<double>()));
+    for (int64_t c = 0; c < mean.size(0); ++c) out.push_back(four_digits(v[c]));
   }
   r.model = std::move(m);
   return r;
