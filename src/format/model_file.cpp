@@ -299,4 +299,15 @@ ModelFile parse_model_file(const std::string& bytes, const std::string& origin) 
   }
 }
 
+std::vector<std::string> ternary_layer_inputs(const ModelFile& m) {
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (const Node& n : m.graph.nodes) {
+    const auto w = m.tensors.find(n.name + ".weight");
+    if (w == m.tensors.end() || w->second.encoding == Encoding::fp32 || n.inputs.empty()) continue;
+    if (seen.insert(n.inputs[0]).second) out.push_back(n.inputs[0]);
+  }
+  return out;
+}
+
 }  // namespace ttq::format

@@ -54,4 +54,8 @@ ModelFile load_model_file(const std::string& path);
 ModelFile parse_model_file(const std::string& bytes, const std::string& origin);
 std::string serialize_model_file(const ModelFile& m);
 
+// The activations read by ternary layers (the first input of a conv2d/linear node whose
+// weight is ternary), each once, in node order: those calibration_mean is written for.
+std::vector<std::string> ternary_layer_inputs(const ModelFile& m);
+
 }  // namespace ttq::format

@@ -155,6 +155,16 @@ TEST(ModelFile, CalibrationMeansAreOptionalAndShortInTheHeader) {
   EXPECT_TRUE(parse_model_file(bytes, "no means").calibration_mean.empty());
 }
 
+TEST(ModelFile, TernaryLayerInputsAreTheInputsOfTernaryWeights) {
+  const ModelFile m = fixed_model();  // conv (ternary2) reads the input, fc (ternary1.6) the flatten
+  const auto node = [&](const std::string& name) {
+    for (const auto& n : m.graph.nodes)
+      if (n.name == name) return n;
+    throw std::runtime_error("no node " + name);
+  };
+  EXPECT_EQ(ternary_layer_inputs(m), (std::vector<std::string>{"input", node("fc").inputs[0]}));
+}
+
 TEST(ModelFile, RandomModelsRoundTrip) {
   for (uint32_t seed = 0; seed < 50; ++seed) {
     const ModelFile m = testing::random_model(seed);

@@ -349,11 +349,7 @@ void calibrate(ModelFile* m, int images, uint32_t seed) {
   // Per-channel means of the inputs of ternary layers, as the exporter writes them.
   const auto shapes = format::infer_shapes(m->graph);
   m->calibration_mean.clear();
-  for (const Node& n : m->graph.nodes) {
-    const auto w = m->tensors.find(n.name + ".weight");
-    if (w == m->tensors.end() || w->second.encoding == Encoding::fp32) continue;
-    const std::string& in = n.inputs.at(0);
-    if (m->calibration_mean.count(in)) continue;  // read by two ternary layers
+  for (const std::string& in : format::ternary_layer_inputs(*m)) {
     const std::vector<float>& v = acts.at(in);
     const int64_t C = shapes.at(in).at(0), per_image = static_cast<int64_t>(v.size()) / images, spatial = per_image / C;
     std::vector<double> sum(C, 0.0);

@@ -138,10 +138,7 @@ ExportResult export_model(Network& net, const CheckpointMeta& meta, const data::
   // Per-channel sums of the activations that feed ternary layers (for their means).
   std::map<std::string, torch::Tensor> sums;
   std::map<std::string, int64_t> counts;
-  for (const auto& node : m.graph.nodes) {
-    const auto w = m.tensors.find(node.name + ".weight");
-    if (w != m.tensors.end() && w->second.encoding != format::Encoding::fp32) sums[node.inputs.at(0)] = torch::Tensor();
-  }
+  for (const auto& name : format::ternary_layer_inputs(m)) sums[name] = torch::Tensor();
   const auto add_to_sums = [&](const std::string& name, const torch::Tensor& v) {  // v: [N, C, ...]
     auto s = sums.find(name);
     if (s == sums.end()) return;
