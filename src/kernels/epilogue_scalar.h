@@ -1,12 +1,14 @@
 // Internal: the contract's epilogue for one element, in the exact float order every
-// kernel uses (mul, then add bias, then add residual*scale, relu, requantize), so SIMD
+// kernel uses (fma by scale and bias, fma by the residual, relu or requantize), so SIMD
 // lanes and scalar tails give identical outputs. All kernel files are compiled with
-// -ffp-contract=off so no compiler turns a mul+add into an FMA behind our back.
+// -ffp-contract=off so no compiler fuses or splits a multiply-add behind our back: the
+// fused ones are written as fma.
 // Internal linkage on purpose: this header is included by files built with different
 // ISA flags, and one shared out-of-line copy could carry AVX-512 code to an AVX2 CPU.
 #pragma once
 
 #include <cstddef>
+#include <cmath>
 #include <cstdint>
 
 #include "kernels/gemm_u8s8.h"
@@ -21,18 +23,16 @@ inline void epilogue_element(const Epilogue& ep, int row, int col, int32_t c) {
     ep.out_s32[out_at] = c;
     return;
   }
-  float y = static_cast<float>(c) * ep.scale[col];
-  if (ep.bias != nullptr) y = y + ep.bias[col];
+  float y = std::fma(static_cast<float>(c), ep.scale[col], ep.bias[col]);
   if (ep.residual_u8 != nullptr) {
     const float r = static_cast<float>(ep.residual_u8[static_cast<std::ptrdiff_t>(row) * ep.ldr + col]);
-    y = y + r * ep.residual_scale;
+    y = std::fma(r, ep.residual_scale, y);
   }
-  if (ep.relu) y = max0(y);
   if (ep.out_f32 != nullptr) {
-    ep.out_f32[out_at] = y;
+    ep.out_f32[out_at] = ep.relu ? max0(y) : y;
     return;
   }
-  ep.out_u8[out_at] = requantize_u8(y, ep.out_inv_scale);
+  ep.out_u8[out_at] = quantize_u8(y);
 }
 
 }  // namespace

@@ -5,8 +5,10 @@
 //   C[m, n] = sum_k A[m, k] * B[k, n]        A: u8 activations (row-major, lda),
 //                                            B: s8 weights, |B| <= the kernel's max_weight,
 //                                            C: int32 accumulators.
-//   then the fused epilogue, per element:
-//   y = float(C[m,n]) * scale[n] + bias[n] (+ residual[m,n] * residual_scale) ; relu? ; store
+//   then the fused epilogue, per element, with fused multiply-adds (one rounding each):
+//   y = fma(float(C[m,n]), scale[n], bias[n]) ; y = fma(float(residual[m,n]), residual_scale, y)?
+//   then f32: relu? y ; u8: clamp(round_half_even(y), 0, 255), the output's 1/scale already
+//   folded into scale, bias and residual_scale by the caller (one multiply less per element).
 //
 // Why a limit on |B|: ternary codes are decoded per layer to {-n, 0, +p} with p/n ~= Wp/Wn.
 // AVX2 has no u8 x s8 -> s32 dot product: vpmaddubsw adds two u8*s8 products in int16 with
@@ -48,15 +50,14 @@ struct PackedB {
 };
 
 struct Epilogue {
-  const float* scale = nullptr;   // [N], required
-  const float* bias = nullptr;    // [N] or null
+  const float* scale = nullptr;   // [N], required (unless out_s32)
+  const float* bias = nullptr;    // [N], required (unless out_s32)
   const uint8_t* residual_u8 = nullptr;  // [M x ldr] or null; added as residual * residual_scale
   int ldr = 0;
   float residual_scale = 0.f;
-  bool relu = false;
+  bool relu = false;          // f32 output only: u8 outputs clamp at 0 anyway
   // Exactly one output:
-  uint8_t* out_u8 = nullptr;  // y quantized: clamp(round_half_even(y * out_inv_scale), 0, 255)
-  float out_inv_scale = 1.f;
+  uint8_t* out_u8 = nullptr;  // clamp(round_half_even(y), 0, 255): y already in output units
   float* out_f32 = nullptr;   // y as float
   int32_t* out_s32 = nullptr; // raw accumulators C (tests); epilogue math skipped
   int ldc = 0;                // row stride of whichever output is set

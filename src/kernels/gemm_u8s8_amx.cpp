@@ -189,16 +189,19 @@ void row_block(int m0, int rows, const Chunks& src, const PackedB& b, const Epil
     } else {
       two_cols ? accumulate<1, 2>(src, chunks, bp, panel_bytes, c) : accumulate<1, 1>(src, chunks, bp, panel_bytes, c);
     }
-    for (int r = 0; r < rows; ++r) {
-      for (int col = n0; col < N && col < n0 + kBlock; col += kTile) {
-        const int32_t* cv = c + r * kBlock + (col - n0);
-        if (col + kTile <= N) {
-          epilogue_zmm(ep, m0 + r, col, _mm512_load_si512(cv));
-        } else {
-          for (int j = 0; col + j < N; ++j) epilogue_element(ep, m0 + r, col + j, cv[j]);
+    with_epilogue_kind(ep, [&](auto kind) {
+      for (int r = 0; r < rows; ++r) {
+        const EpilogueRow out_row = epilogue_row(ep, m0 + r);
+        for (int col = n0; col < N && col < n0 + kBlock; col += kTile) {
+          const int32_t* cv = c + r * kBlock + (col - n0);
+          if (col + kTile <= N) {
+            epilogue_zmm<decltype(kind)>(out_row, col, _mm512_load_si512(cv));
+          } else {
+            for (int j = 0; col + j < N; ++j) epilogue_element(ep, m0 + r, col + j, cv[j]);
+          }
         }
       }
-    }
+    });
   }
 }
 

@@ -23,7 +23,10 @@ struct Zmm {
   static reg load(const int32_t* c) { return _mm512_load_si512(c); }
   static reg dot(reg acc, reg a_u8, reg b_s8) { return _mm512_dpbusd_epi32(acc, a_u8, b_s8); }
   static constexpr bool kPairs = false;
-  static void epilogue(const Epilogue& ep, int row, int col, reg c) { epilogue_zmm(ep, row, col, c); }
+  template <class Kind>
+  static void epilogue(const EpilogueRow& r, int col, reg c) {
+    epilogue_zmm<Kind>(r, col, c);
+  }
 };
 
 // Column blocks of up to 4 panels (64 columns); the tile height fills the 32 registers.
@@ -31,15 +34,18 @@ template <class Rows>
 void zmm_gemm(int M, const Rows& rows, const PackedB& b, const Epilogue& ep) {
   constexpr int W = detail::kZmmPanel;
   const int N = b.N;
-  for (int n0 = 0; n0 < N; n0 += 4 * W) {
-    const int panels = (N - n0 + W - 1) / W;
-    switch (panels >= 4 ? 4 : panels) {
-      case 4: column_block<Zmm, 6, 4>(M, n0, rows, b, ep); break;
-      case 3: column_block<Zmm, 8, 3>(M, n0, rows, b, ep); break;
-      case 2: column_block<Zmm, 12, 2>(M, n0, rows, b, ep); break;
-      default: column_block<Zmm, 12, 1>(M, n0, rows, b, ep); break;
+  with_epilogue_kind(ep, [&](auto kind) {
+    using Kind = decltype(kind);
+    for (int n0 = 0; n0 < N; n0 += 4 * W) {
+      const int panels = (N - n0 + W - 1) / W;
+      switch (panels >= 4 ? 4 : panels) {
+        case 4: column_block<Zmm, 6, 4, Kind>(M, n0, rows, b, ep); break;
+        case 3: column_block<Zmm, 8, 3, Kind>(M, n0, rows, b, ep); break;
+        case 2: column_block<Zmm, 12, 2, Kind>(M, n0, rows, b, ep); break;
+        default: column_block<Zmm, 12, 1, Kind>(M, n0, rows, b, ep); break;
+      }
     }
-  }
+  });
 }
 
 }  // namespace

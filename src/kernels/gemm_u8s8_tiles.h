@@ -13,11 +13,13 @@
 //   static constexpr bool kPairs;                 (true: it also has dot2, below)
 //   reg dot2(reg acc, reg a0, reg b0, reg a1, reg b1);   (acc + 8 products: two groups in one
 //                                                  widening; AVX2, where widening is the cost)
-//   void epilogue(const Epilogue&, int row, int col, reg c);   (W full columns)
+//   template <class Kind> void epilogue(const EpilogueRow&, int col, reg c);
+//                                                 (W full columns; epilogue_kind.h)
 #pragma once
 
 #include <cstring>
 
+#include "kernels/epilogue_kind.h"
 #include "kernels/epilogue_scalar.h"
 #include "kernels/gemm_u8s8_impl.h"
 
@@ -160,7 +162,7 @@ void accumulate(const detail::IndirectRows& src, int m0, int, const int8_t* bp, 
 }
 
 // One MR x NV*W tile of C: the K loop, then the epilogue (whole vectors, scalar column tail).
-template <class V, int MR, int NV, class Rows>
+template <class V, int MR, int NV, class Kind, class Rows>
 void tile(int m0, int n0, const Rows& rows, const PackedB& b, const Epilogue& ep) {
   constexpr int W = V::W;
   const int K = b.K, N = b.N, k4 = (K + 3) / 4;
@@ -168,11 +170,12 @@ void tile(int m0, int n0, const Rows& rows, const PackedB& b, const Epilogue& ep
   alignas(64) int32_t c[MR * NV * W];
   accumulate<V, MR, NV>(rows, m0, K, b.data.data() + (n0 / W) * panel_bytes, panel_bytes, c);
   for (int m = 0; m < MR; ++m) {
+    const EpilogueRow out_row = epilogue_row(ep, m0 + m);
     for (int v = 0; v < NV; ++v) {
       const int col = n0 + v * W;
       const int32_t* cv = c + (m * NV + v) * W;
       if (col + W <= N) {
-        V::epilogue(ep, m0 + m, col, V::load(cv));
+        V::template epilogue<Kind>(out_row, col, V::load(cv));
       } else {
         for (int j = 0; col + j < N; ++j) epilogue_element(ep, m0 + m, col + j, cv[j]);
       }
@@ -181,19 +184,19 @@ void tile(int m0, int n0, const Rows& rows, const PackedB& b, const Epilogue& ep
 }
 
 // Runtime row count -> compile-time tile (M tails).
-template <class V, int MR, int NV, class Rows>
+template <class V, int MR, int NV, class Kind, class Rows>
 void tile_rows(int count, int m0, int n0, const Rows& rows, const PackedB& b, const Epilogue& ep) {
   if (count == MR) {
-    tile<V, MR, NV>(m0, n0, rows, b, ep);
+    tile<V, MR, NV, Kind>(m0, n0, rows, b, ep);
   } else if constexpr (MR > 1) {
-    tile_rows<V, MR - 1, NV>(count, m0, n0, rows, b, ep);
+    tile_rows<V, MR - 1, NV, Kind>(count, m0, n0, rows, b, ep);
   }
 }
 
 // All rows of the column block starting at n0 (NV panels), MR rows at a time.
-template <class V, int MR, int NV, class Rows>
+template <class V, int MR, int NV, class Kind, class Rows>
 void column_block(int M, int n0, const Rows& rows, const PackedB& b, const Epilogue& ep) {
-  for (int m0 = 0; m0 < M; m0 += MR) tile_rows<V, MR, NV>(M - m0 < MR ? M - m0 : MR, m0, n0, rows, b, ep);
+  for (int m0 = 0; m0 < M; m0 += MR) tile_rows<V, MR, NV, Kind>(M - m0 < MR ? M - m0 : MR, m0, n0, rows, b, ep);
 }
 
 }  // namespace

@@ -11,32 +11,28 @@
 namespace ttq::kernels {
 namespace {
 
-// Epilogue of 8 consecutive columns; same float operations as epilogue_element.
-inline void epilogue_ymm(const Epilogue& ep, int row, int col, __m256i c) {
-  const std::ptrdiff_t out_at = static_cast<std::ptrdiff_t>(row) * ep.ldc + col;
-  if (ep.out_s32 != nullptr) {
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(ep.out_s32 + out_at), c);
+// Epilogue of 8 consecutive columns of one row; same float operations as epilogue_element.
+template <class Kind>
+inline void epilogue_ymm(const EpilogueRow& r, int col, __m256i c) {
+  if constexpr (Kind::out == OutKind::s32) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(r.out_s32 + col), c);
     return;
   }
-  __m256 y = _mm256_mul_ps(_mm256_cvtepi32_ps(c), _mm256_loadu_ps(ep.scale + col));
-  if (ep.bias != nullptr) y = _mm256_add_ps(y, _mm256_loadu_ps(ep.bias + col));
-  if (ep.residual_u8 != nullptr) {
-    const __m128i r8 = _mm_loadl_epi64(
-        reinterpret_cast<const __m128i*>(ep.residual_u8 + static_cast<std::ptrdiff_t>(row) * ep.ldr + col));
-    const __m256 r = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(r8));
-    y = _mm256_add_ps(y, _mm256_mul_ps(r, _mm256_set1_ps(ep.residual_scale)));
+  __m256 y = _mm256_fmadd_ps(_mm256_cvtepi32_ps(c), _mm256_loadu_ps(r.scale + col), _mm256_loadu_ps(r.bias + col));
+  if (Kind::adds_residual(r.residual)) {
+    const __m128i r8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(r.residual + col));
+    y = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(r8)), _mm256_set1_ps(r.residual_scale), y);
   }
   const __m256 zero = _mm256_setzero_ps();
-  if (ep.relu) y = _mm256_max_ps(y, zero);
-  if (ep.out_f32 != nullptr) {
-    _mm256_storeu_ps(ep.out_f32 + out_at, y);
+  if constexpr (Kind::out == OutKind::f32) {
+    if (r.relu) y = _mm256_max_ps(y, zero);
+    _mm256_storeu_ps(r.out_f32 + col, y);
     return;
   }
-  __m256 t = _mm256_mul_ps(y, _mm256_set1_ps(ep.out_inv_scale));
-  t = _mm256_min_ps(_mm256_max_ps(t, zero), _mm256_set1_ps(255.f));
+  const __m256 t = _mm256_min_ps(_mm256_max_ps(y, zero), _mm256_set1_ps(255.f));
   const __m256i q = _mm256_cvtps_epi32(t);  // MXCSR default: round half to even
   const __m128i w = _mm_packus_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
-  _mm_storel_epi64(reinterpret_cast<__m128i*>(ep.out_u8 + out_at), _mm_packus_epi16(w, w));
+  _mm_storel_epi64(reinterpret_cast<__m128i*>(r.out_u8 + col), _mm_packus_epi16(w, w));
 }
 
 // 256-bit vectors, 8 int32 columns; `Dot` is the ISA's 4-products-per-lane step.
@@ -52,7 +48,10 @@ struct Ymm {
   static reg dot(reg acc, reg a_u8, reg b_s8) { return Dot::step(acc, a_u8, b_s8); }
   static constexpr bool kPairs = Dot::kPairs;
   static reg dot2(reg acc, reg a0, reg b0, reg a1, reg b1) { return Dot::step2(acc, a0, b0, a1, b1); }
-  static void epilogue(const Epilogue& ep, int row, int col, reg c) { epilogue_ymm(ep, row, col, c); }
+  template <class Kind>
+  static void epilogue(const EpilogueRow& r, int col, reg c) {
+    epilogue_ymm<Kind>(r, col, c);
+  }
 };
 
 // Tiles of two panels (16 columns) x kMr2 rows, or one panel x kMr1 rows; the accumulators,
@@ -62,13 +61,16 @@ struct Ymm {
 template <class Dot, int kMr2, int kMr1, class Rows>
 void ymm_gemm(int M, const Rows& rows, const PackedB& b, const Epilogue& ep) {
   constexpr int W = detail::kYmmPanel;
-  for (int n0 = 0; n0 < b.N; n0 += 2 * W) {
-    if (b.N - n0 > W) {
-      column_block<Ymm<Dot>, kMr2, 2>(M, n0, rows, b, ep);
-    } else {
-      column_block<Ymm<Dot>, kMr1, 1>(M, n0, rows, b, ep);
+  with_epilogue_kind(ep, [&](auto kind) {
+    using Kind = decltype(kind);
+    for (int n0 = 0; n0 < b.N; n0 += 2 * W) {
+      if (b.N - n0 > W) {
+        column_block<Ymm<Dot>, kMr2, 2, Kind>(M, n0, rows, b, ep);
+      } else {
+        column_block<Ymm<Dot>, kMr1, 1, Kind>(M, n0, rows, b, ep);
+      }
     }
-  }
+  });
 }
 
 }  // namespace

@@ -6,36 +6,33 @@
 
 #include <cstddef>
 
+#include "kernels/epilogue_kind.h"
 #include "kernels/gemm_u8s8.h"
 
 namespace ttq::kernels {
 namespace {
 
-// Epilogue of 16 consecutive columns; same float operations as epilogue_element.
-inline void epilogue_zmm(const Epilogue& ep, int row, int col, __m512i c) {
-  const std::ptrdiff_t out_at = static_cast<std::ptrdiff_t>(row) * ep.ldc + col;
-  if (ep.out_s32 != nullptr) {
-    _mm512_storeu_si512(ep.out_s32 + out_at, c);
+// Epilogue of 16 consecutive columns of one row; same float operations as epilogue_element.
+template <class Kind>
+inline void epilogue_zmm(const EpilogueRow& r, int col, __m512i c) {
+  if constexpr (Kind::out == OutKind::s32) {
+    _mm512_storeu_si512(r.out_s32 + col, c);
     return;
   }
-  __m512 y = _mm512_mul_ps(_mm512_cvtepi32_ps(c), _mm512_loadu_ps(ep.scale + col));
-  if (ep.bias != nullptr) y = _mm512_add_ps(y, _mm512_loadu_ps(ep.bias + col));
-  if (ep.residual_u8 != nullptr) {
-    const __m128i r8 = _mm_loadu_si128(
-        reinterpret_cast<const __m128i*>(ep.residual_u8 + static_cast<std::ptrdiff_t>(row) * ep.ldr + col));
-    const __m512 r = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(r8));
-    y = _mm512_add_ps(y, _mm512_mul_ps(r, _mm512_set1_ps(ep.residual_scale)));
+  __m512 y = _mm512_fmadd_ps(_mm512_cvtepi32_ps(c), _mm512_loadu_ps(r.scale + col), _mm512_loadu_ps(r.bias + col));
+  if (Kind::adds_residual(r.residual)) {
+    const __m128i r8 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r.residual + col));
+    y = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(r8)), _mm512_set1_ps(r.residual_scale), y);
   }
   const __m512 zero = _mm512_setzero_ps();
-  if (ep.relu) y = _mm512_max_ps(y, zero);
-  if (ep.out_f32 != nullptr) {
-    _mm512_storeu_ps(ep.out_f32 + out_at, y);
+  if constexpr (Kind::out == OutKind::f32) {
+    if (r.relu) y = _mm512_max_ps(y, zero);
+    _mm512_storeu_ps(r.out_f32 + col, y);
     return;
   }
-  __m512 t = _mm512_mul_ps(y, _mm512_set1_ps(ep.out_inv_scale));
-  t = _mm512_min_ps(_mm512_max_ps(t, zero), _mm512_set1_ps(255.f));
+  const __m512 t = _mm512_min_ps(_mm512_max_ps(y, zero), _mm512_set1_ps(255.f));
   const __m512i q = _mm512_cvtps_epi32(t);  // MXCSR default: round half to even
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(ep.out_u8 + out_at), _mm512_cvtepi32_epi8(q));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(r.out_u8 + col), _mm512_cvtepi32_epi8(q));
 }
 
 // Zeroes zmm16-31 before returning to the caller's SSE code. The compiler's vzeroupper

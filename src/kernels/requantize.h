@@ -26,9 +26,10 @@ inline float round_half_even(float t) {
   return (t + kMagic) - kMagic;
 }
 
-inline uint8_t requantize_u8(float y, float inv_scale) {
-  return static_cast<uint8_t>(static_cast<int>(round_half_even(min255(max0(y * inv_scale)))));
-}
+// t already in output units (the GEMM epilogue folds 1/scale into its constants).
+inline uint8_t quantize_u8(float t) { return static_cast<uint8_t>(static_cast<int>(round_half_even(min255(max0(t))))); }
+
+inline uint8_t requantize_u8(float y, float inv_scale) { return quantize_u8(y * inv_scale); }
 
 }  // namespace
 }  // namespace ttq::kernels

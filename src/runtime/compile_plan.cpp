@@ -42,6 +42,7 @@ class Compiler {
     plan_fusion();
     emit_steps();
     choose_storage();
+    fold_output_scales();
     assign_arena();
     return std::move(plan_);
   }
@@ -473,6 +474,20 @@ class Compiler {
       val.has_f32 = std::count(r.begin(), r.end(), f32) > 0 || static_cast<int>(v) == plan_.output ||
                     (!val.has_u8 && (std::count(r.begin(), r.end(), any) > 0 || r.empty()));
       if (val.has_u8) val.scale = calibrated_scale(static_cast<int>(v), "is stored as u8 (it feeds a ternary layer)");
+    }
+  }
+
+  // An int8 layer whose output is stored only as u8 gets 1/scale of that output folded
+  // into its scale and bias now: the kernel's epilogue then rounds y directly (kernels
+  // contract). A layer whose output is also kept as f32 writes f32 and requantizes.
+  void fold_output_scales() {
+    for (Step& st : plan_.steps) {
+      if (st.kind != StepKind::gemm || !st.gemm.int8) continue;
+      const Value& y = plan_.values[st.output];
+      if (!y.has_u8 || y.has_f32) continue;
+      const float inv = 1.f / y.scale;
+      for (float& s : st.gemm.scale) s *= inv;
+      for (float& b : st.gemm.bias) b *= inv;
     }
   }
 

@@ -200,7 +200,7 @@ class Executor {
         if (res) {
           ep.residual_u8 = res + static_cast<size_t>(m0) * O + g * L.Og;
           ep.ldr = O;
-          ep.residual_scale = res_scale;
+          ep.residual_scale = yf ? res_scale : res_scale * inv;  // u8 only: in output units, like scale and bias
         }
         ep.relu = L.relu;
         ep.ldc = O;
@@ -208,8 +208,7 @@ class Executor {
         if (yf) {
           ep.out_f32 = yf + at;
         } else {
-          ep.out_u8 = yq + at;
-          ep.out_inv_scale = inv;
+          ep.out_u8 = yq + at;  // scale and bias carry 1/y.scale (fold_output_scales)
         }
         if (L.indirect) {
           kernels::IndirectA taps;

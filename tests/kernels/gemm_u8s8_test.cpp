@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <string>
 
@@ -54,22 +55,26 @@ std::vector<uint8_t> run(const GemmU8S8Kernel& kernel, const Case& c, const Prob
   const int ldc = c.N + c.ldc_pad;
   const size_t elem = c.out == Out::u8 ? 1 : 4;
   std::vector<uint8_t> out(static_cast<size_t>(c.M) * ldc * elem, kSentinel);
+  // u8 outputs: the contract wants scale, bias and residual_scale in output units
+  // (here an output scale of 0.05), the way the runtime folds them.
+  const float to_out = c.out == Out::u8 ? 1.f / 0.05f : 1.f;
+  std::vector<float> scale(p.scale), bias(c.N, 0.f);
+  if (c.bias) bias = p.bias;
+  for (float& v : scale) v *= to_out;
+  for (float& v : bias) v *= to_out;
   Epilogue ep;
-  ep.scale = p.scale.data();
-  ep.bias = c.bias ? p.bias.data() : nullptr;
+  ep.scale = scale.data();
+  ep.bias = bias.data();
   if (c.residual) {
     ep.residual_u8 = p.residual.data();
     ep.ldr = c.N + 3;
-    ep.residual_scale = 0.037f;
+    ep.residual_scale = 0.037f * to_out;
   }
   ep.relu = c.relu;
   ep.ldc = ldc;
   if (c.out == Out::s32) ep.out_s32 = reinterpret_cast<int32_t*>(out.data());
   if (c.out == Out::f32) ep.out_f32 = reinterpret_cast<float*>(out.data());
-  if (c.out == Out::u8) {
-    ep.out_u8 = out.data();
-    ep.out_inv_scale = 1.f / 0.05f;
-  }
+  if (c.out == Out::u8) ep.out_u8 = out.data();
   if (indirect) {
     kernel.run_indirect(c.M, *indirect, packed, ep);
   } else {
@@ -196,16 +201,43 @@ TEST(GemmU8S8, EpilogueRoundsHalfToEvenAndClamps) {
       k.run(M, &t.a, 1, packed, ep);
       EXPECT_EQ(out, t.want) << k.name << " a=" << int(t.a);  // -0.5 -> 0, 1.5 -> 2, 2.5 -> 2, 3.5 -> 4
     }
-    // Clamp at 255 with a large output scale.
+    // Clamp at 255 with a large scale.
     const uint8_t a = 255;
+    const float large = 50.f, zero = 0.f;
     uint8_t out = 0;
     Epilogue ep;
-    ep.scale = &scale;
+    ep.scale = &large;
+    ep.bias = &zero;
     ep.out_u8 = &out;
-    ep.out_inv_scale = 100.f;
     ep.ldc = 1;
     k.run(1, &a, 1, packed, ep);
     EXPECT_EQ(out, 255) << k.name;
+  }
+}
+
+TEST(GemmU8S8, EpilogueRoundsOnceInEachMultiplyAdd) {
+  // C = 3, scale = fl(1/3), bias = -1: a separate multiply rounds 3 * fl(1/3) to 1 and
+  // gives 0; the contract's fused multiply-add keeps 3 * fl(1/3) - 1 = 2^-24 exactly.
+  const float third = 1.f / 3.f, minus_one = -1.f;
+  ASSERT_EQ(3.f * third - 1.f, 0.f);
+  const float want = std::fma(3.f, third, -1.f);
+  ASSERT_NE(want, 0.f);
+  const int N = 16;  // a whole SIMD vector as well as scalar tails
+  const std::vector<int8_t> w(N, 1);
+  const std::vector<float> scale(N, third), bias(N, minus_one);
+  for (const GemmU8S8Kernel& k : gemm_u8s8_kernels()) {
+    if (!cpu_supports(k.isa)) continue;
+    PackedB packed;
+    k.pack(w.data(), 1, N, &packed);
+    const uint8_t a = 3;
+    std::vector<float> out(N, 7.f);
+    Epilogue ep;
+    ep.scale = scale.data();
+    ep.bias = bias.data();
+    ep.out_f32 = out.data();
+    ep.ldc = N;
+    k.run(1, &a, 1, packed, ep);
+    for (float v : out) EXPECT_EQ(v, want) << k.name;
   }
 }
 

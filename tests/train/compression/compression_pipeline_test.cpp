@@ -31,7 +31,7 @@ class CompressionPipeline : public ::testing::Test {
     fs::remove_all(root_);
     fs::create_directories(root_ / "data");
     ttq::test::write_tiny_mnist((root_ / "data").string(), 96, 40, 12);
-    run_training(config("none"), {dir("fp32"), "", true});
+    run_training(config("none"), quiet(dir("fp32")));
   }
   static void TearDownTestSuite() { fs::remove_all(root_); }
 
@@ -41,6 +41,12 @@ class CompressionPipeline : public ::testing::Test {
     return c;
   }
   static std::string dir(const std::string& name) { return (root_ / name).string(); }
+  static RunOptions quiet(const std::string& output_dir) {
+    RunOptions o;
+    o.output_dir = output_dir;
+    o.quiet = true;
+    return o;
+  }
 
   static fs::path root_;
 };
@@ -50,7 +56,7 @@ TEST_F(CompressionPipeline, PruneThenKMeansThenHuffman) {
   TrainConfig prune = config("prune");
   prune.quant.prune_fraction = 0.6;
   prune.init_checkpoint = dir("fp32");
-  run_training(prune, {dir("prune"), "", true});
+  run_training(prune, quiet(dir("prune")));
   {
     auto net = load_network(dir("prune")).net;
     for (const auto& l : quantizable_layers(*net)) {
@@ -67,7 +73,7 @@ TEST_F(CompressionPipeline, PruneThenKMeansThenHuffman) {
   kmeans.quant.weight_bits = 3;
   kmeans.quant.centroid_grad = "sum";  // not the default: the loaded network must keep it
   kmeans.init_checkpoint = dir("prune");
-  const auto summary = run_training(kmeans, {dir("kmeans"), "", true});
+  const auto summary = run_training(kmeans, quiet(dir("kmeans")));
   auto loaded = load_network(dir("kmeans"));
   auto pruned_net = load_network(dir("prune")).net;
   const auto pruned_layers = quantizable_layers(*pruned_net);
