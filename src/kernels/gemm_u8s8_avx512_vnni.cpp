@@ -27,6 +27,11 @@ struct Zmm {
   static void epilogue(const EpilogueRow& r, int col, reg c) {
     epilogue_zmm<Kind>(r, col, c);
   }
+  template <class Kind>
+  static void epilogue2(const EpilogueRow& r, int col, reg c0, reg c1) {
+    epilogue_zmm<Kind>(r, col, c0);
+    epilogue_zmm<Kind>(r, col + W, c1);
+  }
 };
 
 // Column blocks of up to 4 panels (64 columns); the tile height fills the 32 registers.

@@ -15,6 +15,8 @@
 //                                                  widening; AVX2, where widening is the cost)
 //   template <class Kind> void epilogue(const EpilogueRow&, int col, reg c);
 //                                                 (W full columns; epilogue_kind.h)
+//   template <class Kind> void epilogue2(const EpilogueRow&, int col, reg c0, reg c1);
+//                                                 (2 * W full columns)
 #pragma once
 
 #include <cstring>
@@ -171,7 +173,12 @@ void tile(int m0, int n0, const Rows& rows, const PackedB& b, const Epilogue& ep
   accumulate<V, MR, NV>(rows, m0, K, b.data.data() + (n0 / W) * panel_bytes, panel_bytes, c);
   for (int m = 0; m < MR; ++m) {
     const EpilogueRow out_row = epilogue_row(ep, m0 + m);
-    for (int v = 0; v < NV; ++v) {
+    int v = 0;
+    for (; v + 1 < NV && n0 + (v + 2) * W <= N; v += 2) {
+      const int32_t* cv = c + (m * NV + v) * W;
+      V::template epilogue2<Kind>(out_row, n0 + v * W, V::load(cv), V::load(cv + W));
+    }
+    for (; v < NV; ++v) {
       const int col = n0 + v * W;
       const int32_t* cv = c + (m * NV + v) * W;
       if (col + W <= N) {

@@ -11,28 +11,54 @@
 namespace ttq::kernels {
 namespace {
 
-// Epilogue of 8 consecutive columns of one row; same float operations as epilogue_element.
+// y of 8 consecutive columns of one row: fma by scale and bias, then by the residual.
 template <class Kind>
-inline void epilogue_ymm(const EpilogueRow& r, int col, __m256i c) {
-  if constexpr (Kind::out == OutKind::s32) {
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(r.out_s32 + col), c);
-    return;
-  }
+inline __m256 epilogue_y_ymm(const EpilogueRow& r, int col, __m256i c) {
   __m256 y = _mm256_fmadd_ps(_mm256_cvtepi32_ps(c), _mm256_loadu_ps(r.scale + col), _mm256_loadu_ps(r.bias + col));
   if (Kind::adds_residual(r.residual)) {
     const __m128i r8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(r.residual + col));
     y = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(r8)), _mm256_set1_ps(r.residual_scale), y);
   }
-  const __m256 zero = _mm256_setzero_ps();
-  if constexpr (Kind::out == OutKind::f32) {
-    if (r.relu) y = _mm256_max_ps(y, zero);
+  return y;
+}
+
+// u8 outputs as int32 lanes: clamp to [0, 255], round half to even (MXCSR default).
+inline __m256i quantize_ymm(__m256 y) {
+  return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(y, _mm256_setzero_ps()), _mm256_set1_ps(255.f)));
+}
+
+// Epilogue of 8 consecutive columns of one row; same float operations as epilogue_element.
+template <class Kind>
+inline void epilogue_ymm(const EpilogueRow& r, int col, __m256i c) {
+  if constexpr (Kind::out == OutKind::s32) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(r.out_s32 + col), c);
+  } else if constexpr (Kind::out == OutKind::f32) {
+    __m256 y = epilogue_y_ymm<Kind>(r, col, c);
+    if (r.relu) y = _mm256_max_ps(y, _mm256_setzero_ps());
     _mm256_storeu_ps(r.out_f32 + col, y);
-    return;
+  } else {
+    const __m256i q = quantize_ymm(epilogue_y_ymm<Kind>(r, col, c));
+    const __m128i w = _mm_packus_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(r.out_u8 + col), _mm_packus_epi16(w, w));
   }
-  const __m256 t = _mm256_min_ps(_mm256_max_ps(y, zero), _mm256_set1_ps(255.f));
-  const __m256i q = _mm256_cvtps_epi32(t);  // MXCSR default: round half to even
-  const __m128i w = _mm_packus_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
-  _mm_storel_epi64(reinterpret_cast<__m128i*>(r.out_u8 + col), _mm_packus_epi16(w, w));
+}
+
+// 16 consecutive columns: u8 outputs packed together, 3 shuffles instead of 6.
+template <class Kind>
+inline void epilogue2_ymm(const EpilogueRow& r, int col, __m256i c0, __m256i c1) {
+  if constexpr (Kind::out == OutKind::u8) {
+    const __m256i q0 = quantize_ymm(epilogue_y_ymm<Kind>(r, col, c0));
+    const __m256i q1 = quantize_ymm(epilogue_y_ymm<Kind>(r, col + 8, c1));
+    // Per 128-bit lane: u16 [q0 0-3, q1 0-3 | q0 4-7, q1 4-7], then u8 in each lane's low
+    // 8 bytes; the dword permute puts q0 0-3, q0 4-7, q1 0-3, q1 4-7 in order.
+    const __m256i w = _mm256_packus_epi32(q0, q1);
+    const __m256i b = _mm256_packus_epi16(w, w);
+    const __m256i o = _mm256_permutevar8x32_epi32(b, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(r.out_u8 + col), _mm256_castsi256_si128(o));
+  } else {
+    epilogue_ymm<Kind>(r, col, c0);
+    epilogue_ymm<Kind>(r, col + 8, c1);
+  }
 }
 
 // 256-bit vectors, 8 int32 columns; `Dot` is the ISA's 4-products-per-lane step.
@@ -51,6 +77,10 @@ struct Ymm {
   template <class Kind>
   static void epilogue(const EpilogueRow& r, int col, reg c) {
     epilogue_ymm<Kind>(r, col, c);
+  }
+  template <class Kind>
+  static void epilogue2(const EpilogueRow& r, int col, reg c0, reg c1) {
+    epilogue2_ymm<Kind>(r, col, c0, c1);
   }
 };
 
