@@ -1,4 +1,4 @@
-// Internal: which epilogue a kernel call runs (output type, residual), as a type chosen
+// Internal: which epilogue a kernel call runs (output type, residual type), as a type chosen
 // once per call, and one output row's pointers. The SIMD epilogues are templates over
 // the kind, so the code run per vector has no branches on the Epilogue's fields, and
 // take an EpilogueRow made once per tile row: small enough for the compiler to keep in
@@ -15,21 +15,15 @@ namespace ttq::kernels {
 namespace {
 
 enum class OutKind { s32, f32, u8 };
-
-// The u8 variants are the runtime's hot path; f32 outputs (rare: a model's last layers)
-// keep residual and relu as run-time branches, which halves the instantiations.
-template <OutKind kOut, bool kResidual>
-struct EpilogueKind {
-  static constexpr OutKind out = kOut;
-  // Whether to add the residual: fixed for u8, read at run time for f32.
-  static bool adds_residual(const uint8_t* residual_row) { return kOut == OutKind::u8 ? kResidual : residual_row != nullptr; }
-};
+// `any`: decided per row at run time (f32 outputs, which are rare: a model's last layers).
+enum class ResidualKind { none, u8, f32, any };
 
 // The Epilogue's pointers for output row `row`, columns from 0.
 struct EpilogueRow {
   const float* scale;
   const float* bias;
-  const uint8_t* residual;  // or null
+  const uint8_t* residual_u8;  // this row's, or null
+  const float* residual_f32;   // this row's, or null
   float residual_scale;
   bool relu;
   uint8_t* out_u8;  // the one that is set
@@ -38,26 +32,42 @@ struct EpilogueRow {
 };
 
 inline EpilogueRow epilogue_row(const Epilogue& ep, int row) {
-  const std::ptrdiff_t at = static_cast<std::ptrdiff_t>(row) * ep.ldc;
-  EpilogueRow r{ep.scale, ep.bias, nullptr, ep.residual_scale, ep.relu, nullptr, nullptr, nullptr};
-  if (ep.residual_u8 != nullptr) r.residual = ep.residual_u8 + static_cast<std::ptrdiff_t>(row) * ep.ldr;
+  const std::ptrdiff_t at = static_cast<std::ptrdiff_t>(row) * ep.ldc, res_at = static_cast<std::ptrdiff_t>(row) * ep.ldr;
+  EpilogueRow r{ep.scale, ep.bias, nullptr, nullptr, ep.residual_scale, ep.relu, nullptr, nullptr, nullptr};
+  if (ep.residual_u8 != nullptr) r.residual_u8 = ep.residual_u8 + res_at;
+  if (ep.residual_f32 != nullptr) r.residual_f32 = ep.residual_f32 + res_at;
   if (ep.out_u8 != nullptr) r.out_u8 = ep.out_u8 + at;
   if (ep.out_f32 != nullptr) r.out_f32 = ep.out_f32 + at;
   if (ep.out_s32 != nullptr) r.out_s32 = ep.out_s32 + at;
   return r;
 }
 
+template <OutKind kOut, ResidualKind kResidual>
+struct EpilogueKind {
+  static constexpr OutKind out = kOut;
+  // The residual this row adds: fixed for u8 outputs (the branches fold away).
+  static ResidualKind residual(const EpilogueRow& r) {
+    if constexpr (kResidual != ResidualKind::any) {
+      return kResidual;
+    } else {
+      return r.residual_u8 != nullptr ? ResidualKind::u8 : r.residual_f32 != nullptr ? ResidualKind::f32 : ResidualKind::none;
+    }
+  }
+};
+
 // Calls fn(EpilogueKind<...>{}) with the variant `ep` asks for.
 template <class Fn>
 inline void with_epilogue_kind(const Epilogue& ep, Fn&& fn) {
   if (ep.out_s32 != nullptr) {
-    fn(EpilogueKind<OutKind::s32, false>{});
+    fn(EpilogueKind<OutKind::s32, ResidualKind::none>{});
   } else if (ep.out_f32 != nullptr) {
-    fn(EpilogueKind<OutKind::f32, false>{});
+    fn(EpilogueKind<OutKind::f32, ResidualKind::any>{});
   } else if (ep.residual_u8 != nullptr) {
-    fn(EpilogueKind<OutKind::u8, true>{});
+    fn(EpilogueKind<OutKind::u8, ResidualKind::u8>{});
+  } else if (ep.residual_f32 != nullptr) {
+    fn(EpilogueKind<OutKind::u8, ResidualKind::f32>{});
   } else {
-    fn(EpilogueKind<OutKind::u8, false>{});
+    fn(EpilogueKind<OutKind::u8, ResidualKind::none>{});
   }
 }
 

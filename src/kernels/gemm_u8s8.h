@@ -6,7 +6,8 @@
 //                                            B: s8 weights, |B| <= the kernel's max_weight,
 //                                            C: int32 accumulators.
 //   then the fused epilogue, per element, with fused multiply-adds (one rounding each):
-//   y = fma(float(C[m,n]), scale[n], bias[n]) ; y = fma(float(residual[m,n]), residual_scale, y)?
+//   y = fma(float(C[m,n]), scale[n], bias[n]) ; y = fma(residual[m,n], residual_scale, y)?
+//   (residual: u8 or f32)
 //   then f32: relu? y ; u8: clamp(round_half_even(y), 0, 255), the output's 1/scale already
 //   folded into scale, bias and residual_scale by the caller (one multiply less per element).
 //
@@ -52,7 +53,10 @@ struct PackedB {
 struct Epilogue {
   const float* scale = nullptr;   // [N], required (unless out_s32)
   const float* bias = nullptr;    // [N], required (unless out_s32)
-  const uint8_t* residual_u8 = nullptr;  // [M x ldr] or null; added as residual * residual_scale
+  // At most one residual, [M x ldr], added as residual * residual_scale: u8 (a calibrated
+  // activation) or f32 (one kept in float, e.g. a batch norm's output that may be negative).
+  const uint8_t* residual_u8 = nullptr;
+  const float* residual_f32 = nullptr;
   int ldr = 0;
   float residual_scale = 0.f;
   bool relu = false;          // f32 output only: u8 outputs clamp at 0 anyway

@@ -15,9 +15,12 @@ namespace {
 template <class Kind>
 inline __m256 epilogue_y_ymm(const EpilogueRow& r, int col, __m256i c) {
   __m256 y = _mm256_fmadd_ps(_mm256_cvtepi32_ps(c), _mm256_loadu_ps(r.scale + col), _mm256_loadu_ps(r.bias + col));
-  if (Kind::adds_residual(r.residual)) {
-    const __m128i r8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(r.residual + col));
+  const ResidualKind res = Kind::residual(r);
+  if (res == ResidualKind::u8) {
+    const __m128i r8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(r.residual_u8 + col));
     y = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(r8)), _mm256_set1_ps(r.residual_scale), y);
+  } else if (res == ResidualKind::f32) {
+    y = _mm256_fmadd_ps(_mm256_loadu_ps(r.residual_f32 + col), _mm256_set1_ps(r.residual_scale), y);
   }
   return y;
 }

@@ -20,9 +20,12 @@ inline void epilogue_zmm(const EpilogueRow& r, int col, __m512i c) {
     return;
   }
   __m512 y = _mm512_fmadd_ps(_mm512_cvtepi32_ps(c), _mm512_loadu_ps(r.scale + col), _mm512_loadu_ps(r.bias + col));
-  if (Kind::adds_residual(r.residual)) {
-    const __m128i r8 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r.residual + col));
+  const ResidualKind res = Kind::residual(r);
+  if (res == ResidualKind::u8) {
+    const __m128i r8 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r.residual_u8 + col));
     y = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(r8)), _mm512_set1_ps(r.residual_scale), y);
+  } else if (res == ResidualKind::f32) {
+    y = _mm512_fmadd_ps(_mm512_loadu_ps(r.residual_f32 + col), _mm512_set1_ps(r.residual_scale), y);
   }
   const __m512 zero = _mm512_setzero_ps();
   if constexpr (Kind::out == OutKind::f32) {

@@ -157,6 +157,7 @@ class Compiler {
   struct Group {
     std::vector<int> bns;
     int add = -1, relu = -1, residual = -1;
+    bool residual_f32 = false;
     int last = -1;  // node index where the fused step runs
     int out = -1;   // value it defines
   };
@@ -179,11 +180,12 @@ class Compiler {
       if (int j = sole_consumer(cur); j >= 0 && g_.nodes[j].op == "add") {
         const Node& a = g_.nodes[j];
         const int x = value_id(a.inputs[0]) == cur ? value_id(a.inputs[1]) : value_id(a.inputs[0]);
-        // The int8 epilogue adds a u8 residual: only exact for a non-negative, calibrated value.
-        const bool ok = x != cur && (!int8 || (plan_.values[x].nonneg && file_.calibration.count(plan_.values[x].name) > 0));
-        if (ok) {
+        if (x != cur) {
           grp.add = j;
           grp.residual = x;
+          // The int8 epilogue reads a u8 residual where that is exact (a non-negative,
+          // calibrated value), else an f32 one (e.g. a downsampling branch's batch norm).
+          grp.residual_f32 = int8 && !(plan_.values[x].nonneg && file_.calibration.count(plan_.values[x].name) > 0);
           grp.last = j;
           cur = value_id(a.output);
         }
@@ -314,7 +316,8 @@ class Compiler {
     }
     if (grp.add >= 0) {
       L.residual = grp.residual;
-      st.label += "+add(" + plan_.values[grp.residual].name + ")";
+      L.residual_f32 = grp.residual_f32;
+      st.label += "+add(" + plan_.values[grp.residual].name + (grp.residual_f32 ? " f32" : "") + ")";
     }
     if (grp.relu >= 0) {
       L.relu = true;
@@ -462,7 +465,7 @@ class Compiler {
       if (st.kind == StepKind::gemm) {
         const Req r = st.gemm.int8 ? u8 : f32;
         reqs[st.inputs[0]].push_back(r);
-        if (st.gemm.residual >= 0) reqs[st.gemm.residual].push_back(r);
+        if (st.gemm.residual >= 0) reqs[st.gemm.residual].push_back(st.gemm.residual_f32 ? f32 : r);
       } else {
         for (int in : st.inputs) reqs[in].push_back(any);
       }

@@ -167,8 +167,10 @@ class Executor {
     const GemmLayer& L = st.gemm;
     const Value& y = plan_.values[st.output];
     const uint8_t* x = u8(st.inputs[0]);
-    const uint8_t* res = L.residual >= 0 ? u8(L.residual) : nullptr;
-    const float res_scale = L.residual >= 0 ? plan_.values[L.residual].scale : 0.f;
+    const bool has_res = L.residual >= 0;
+    const uint8_t* res = has_res && !L.residual_f32 ? u8(L.residual) : nullptr;
+    const float* res_f = has_res && L.residual_f32 ? f32(L.residual) : nullptr;
+    const float res_scale = !has_res ? 0.f : L.residual_f32 ? 1.f : plan_.values[L.residual].scale;
     float* yf = f32_out(st.output);
     uint8_t* yq = u8_out(st.output);
     const float inv = y.has_u8 ? 1.f / y.scale : 0.f;
@@ -197,8 +199,10 @@ class Executor {
         kernels::Epilogue ep;
         ep.scale = L.scale.data() + g * L.Og;
         ep.bias = L.bias.data() + g * L.Og;
-        if (res) {
-          ep.residual_u8 = res + static_cast<size_t>(m0) * O + g * L.Og;
+        if (has_res) {
+          const size_t res_at = static_cast<size_t>(m0) * O + g * L.Og;
+          if (res) ep.residual_u8 = res + res_at;
+          if (res_f) ep.residual_f32 = res_f + res_at;
           ep.ldr = O;
           ep.residual_scale = yf ? res_scale : res_scale * inv;  // u8 only: in output units, like scale and bias
         }

@@ -34,12 +34,13 @@ struct Case {
   int lda_pad = 0, ldc_pad = 0;
   Out out = Out::s32;
   bool bias = false, residual = false, relu = false;
+  bool residual_f32 = false;  // with residual: the f32 residual instead of the u8 one
 };
 
 struct Problem {
   std::vector<uint8_t> a, residual;
   std::vector<int8_t> b;
-  std::vector<float> scale, bias;
+  std::vector<float> scale, bias, residual_f32;
 };
 
 constexpr uint8_t kSentinel = 0xA5;
@@ -66,7 +67,11 @@ std::vector<uint8_t> run(const GemmU8S8Kernel& kernel, const Case& c, const Prob
   ep.scale = scale.data();
   ep.bias = bias.data();
   if (c.residual) {
-    ep.residual_u8 = p.residual.data();
+    if (c.residual_f32) {
+      ep.residual_f32 = p.residual_f32.data();
+    } else {
+      ep.residual_u8 = p.residual.data();
+    }
     ep.ldr = c.N + 3;
     ep.residual_scale = 0.037f * to_out;
   }
@@ -128,6 +133,7 @@ Problem make_problem(std::mt19937& rng, const Case& c, int magnitude = kCommonMa
   p.scale = random_f32(rng, c.N, 0.2f * s, 2.f * s);
   p.bias = random_f32(rng, c.N, -3.f, 3.f);
   p.residual = random_u8(rng, static_cast<size_t>(c.M) * (c.N + 3));
+  p.residual_f32 = random_f32(rng, static_cast<size_t>(c.M) * (c.N + 3), -200.f, 200.f);  // * 0.037: about y's range
   return p;
 }
 
@@ -135,6 +141,7 @@ std::string describe(const GemmU8S8Kernel& k, const Case& c) {
   return std::string(k.name) + " M=" + std::to_string(c.M) + " N=" + std::to_string(c.N) +
          " K=" + std::to_string(c.K) + " out=" + std::to_string(static_cast<int>(c.out)) +
          " bias=" + std::to_string(c.bias) + " residual=" + std::to_string(c.residual) +
+         (c.residual_f32 ? "(f32)" : "") +
          " relu=" + std::to_string(c.relu);
 }
 
@@ -215,6 +222,35 @@ TEST(GemmU8S8, EpilogueRoundsHalfToEvenAndClamps) {
   }
 }
 
+TEST(GemmU8S8, ResidualsAddTheirScaledValues) {
+  // C = 2 * 3 = 6; y = 6 * 0.5 + 1 = 4, plus a u8 residual 3 * 0.5 or an f32 one -2.5 * 2.
+  const uint8_t a = 2, r_u8 = 3;
+  const int8_t w = 3;
+  const float scale = 0.5f, bias = 1.f, r_f32 = -2.5f;
+  for (const GemmU8S8Kernel& k : gemm_u8s8_kernels()) {
+    if (!cpu_supports(k.isa)) continue;
+    PackedB packed;
+    k.pack(&w, 1, 1, &packed);
+    for (bool f32 : {false, true}) {
+      float out = 0.f;
+      Epilogue ep;
+      ep.scale = &scale;
+      ep.bias = &bias;
+      ep.residual_u8 = f32 ? nullptr : &r_u8;
+      ep.residual_f32 = f32 ? &r_f32 : nullptr;
+      ep.residual_scale = f32 ? 2.f : 0.5f;
+      ep.ldr = 1;
+      ep.out_f32 = &out;
+      ep.ldc = 1;
+      k.run(1, &a, 1, packed, ep);
+      EXPECT_EQ(out, f32 ? -1.f : 5.5f) << k.name;
+      ep.relu = true;
+      k.run(1, &a, 1, packed, ep);
+      EXPECT_EQ(out, f32 ? 0.f : 5.5f) << k.name;
+    }
+  }
+}
+
 TEST(GemmU8S8, EpilogueRoundsOnceInEachMultiplyAdd) {
   // C = 3, scale = fl(1/3), bias = -1: a separate multiply rounds 3 * fl(1/3) to 1 and
   // gives 0; the contract's fused multiply-add keeps 3 * fl(1/3) - 1 = 2^-24 exactly.
@@ -262,7 +298,8 @@ TEST(GemmU8S8, RandomShapesWithTailsMatchReferenceBitForBit) {
     for (Out out : {Out::s32, Out::f32, Out::u8}) {
       c.out = out;
       c.bias = (i % 2) == 0;
-      c.residual = (i % 3) == 0;
+      c.residual = (i % 3) != 2;
+      c.residual_f32 = (i % 3) == 1;
       c.relu = (i % 4) < 2;
       expect_same_as_reference(c, p);
       if (HasFatalFailure()) return;
@@ -278,6 +315,7 @@ TEST(GemmU8S8, EveryTailCombinationOfSmallShapes) {
         Case c{M, N, K};
         c.out = (K % 2) ? Out::u8 : Out::s32;
         c.bias = c.relu = c.residual = (N % 2) == 1;
+        c.residual_f32 = (M % 2) == 1;
         expect_same_as_reference(c, make_problem(rng, c));
         if (HasFatalFailure()) return;
       }
@@ -321,6 +359,10 @@ TEST(GemmU8S8, ResNetShapesMatchReference) {
     c.bias = c.residual = c.relu = true;
     expect_same_as_reference(c, p);
     c.out = Out::f32;
+    expect_same_as_reference(c, p);
+    c.residual_f32 = true;
+    expect_same_as_reference(c, p);
+    c.out = Out::u8;
     expect_same_as_reference(c, p);
   }
 }
@@ -367,7 +409,8 @@ TEST(GemmU8S8, IndirectRowsMatchTheDenseReferenceBitForBit) {
     for (Out out : {Out::s32, Out::u8, Out::f32}) {
       c.out = out;
       c.bias = variant % 2 == 0;
-      c.residual = variant % 3 == 0;
+      c.residual = variant % 3 != 2;
+      c.residual_f32 = variant % 3 == 1;
       c.relu = variant % 4 < 2;
       ++variant;
       const std::vector<uint8_t> want = run(reference(), c, p);
@@ -392,6 +435,7 @@ TEST(GemmU8S8, BlockAndChunkBoundariesMatchReference) {
         Case c{M, N, K, variant % 3, variant % 2};
         c.out = static_cast<Out>(variant % 3);
         c.bias = c.residual = c.relu = (variant % 4) != 0;
+        c.residual_f32 = (variant % 5) < 2;
         ++variant;
         expect_same_as_reference(c, make_problem(rng, c));
         if (HasFatalFailure()) return;

@@ -163,9 +163,11 @@ TEST(Fast, FusesEpiloguesAndStoresU8) {
   EXPECT_NE(plan.find("gemm[u8s8] b1.conv2+b1.conv2.bn+add("), std::string::npos) << plan;
   EXPECT_NE(plan.find("gemm[u8s8] b1.conv1+b1.conv1.bn+relu -> "), std::string::npos) << plan;
   EXPECT_NE(plan.find("gemm[f32] stem+stem.bn+relu"), std::string::npos) << plan;
-  // The downsampling block's residual may be negative: no u8 residual, add runs on its own.
-  EXPECT_EQ(plan.find("b2.conv2+b2.conv2.bn+add("), std::string::npos) << plan;
-  EXPECT_NE(plan.find("\n  add "), std::string::npos) << plan;
+  // The downsampling block's residual (the shortcut's batch norm) may be negative: it stays
+  // f32 and the other branch's GEMM adds it as an f32 residual; no standalone add is left.
+  EXPECT_NE(plan.find("gemm[u8s8] b2.shortcut -> t15 16x6x6 f32"), std::string::npos) << plan;
+  EXPECT_NE(plan.find("gemm[u8s8] b2.conv2+b2.conv2.bn+add(t15 f32)+relu -> t17 16x6x6 u8"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("\n  add "), std::string::npos) << plan;
   // Standalone batchnorms are all folded.
   EXPECT_EQ(plan.find("\n  batchnorm"), std::string::npos) << plan;
 }
