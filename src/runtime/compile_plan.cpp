@@ -480,17 +480,22 @@ class Compiler {
     }
   }
 
-  // An int8 layer whose output is stored only as u8 gets 1/scale of that output folded
-  // into its scale and bias now: the kernel's epilogue then rounds y directly (kernels
-  // contract). A layer whose output is also kept as f32 writes f32 and requantizes.
+  // The int8 epilogue's constants that need the values' storage: the residual's factor
+  // (its u8 scale, or 1 for an f32 residual) and, for a layer whose output is stored only
+  // as u8, 1/scale of that output folded into scale, bias and the residual factor: the
+  // kernel's epilogue then rounds y directly (kernels contract). A layer whose output is
+  // also kept as f32 writes f32 and requantizes.
   void fold_output_scales() {
     for (Step& st : plan_.steps) {
       if (st.kind != StepKind::gemm || !st.gemm.int8) continue;
+      GemmLayer& L = st.gemm;
+      if (L.residual >= 0) L.residual_scale = L.residual_f32 ? 1.f : plan_.values[L.residual].scale;
       const Value& y = plan_.values[st.output];
       if (!y.has_u8 || y.has_f32) continue;
       const float inv = 1.f / y.scale;
-      for (float& s : st.gemm.scale) s *= inv;
-      for (float& b : st.gemm.bias) b *= inv;
+      for (float& s : L.scale) s *= inv;
+      for (float& b : L.bias) b *= inv;
+      L.residual_scale *= inv;
     }
   }
 

@@ -170,7 +170,6 @@ class Executor {
     const bool has_res = L.residual >= 0;
     const uint8_t* res = has_res && !L.residual_f32 ? u8(L.residual) : nullptr;
     const float* res_f = has_res && L.residual_f32 ? f32(L.residual) : nullptr;
-    const float res_scale = !has_res ? 0.f : L.residual_f32 ? 1.f : plan_.values[L.residual].scale;
     float* yf = f32_out(st.output);
     uint8_t* yq = u8_out(st.output);
     const float inv = y.has_u8 ? 1.f / y.scale : 0.f;
@@ -204,7 +203,7 @@ class Executor {
           if (res) ep.residual_u8 = res + res_at;
           if (res_f) ep.residual_f32 = res_f + res_at;
           ep.ldr = O;
-          ep.residual_scale = yf ? res_scale : res_scale * inv;  // u8 only: in output units, like scale and bias
+          ep.residual_scale = L.residual_scale;
         }
         ep.relu = L.relu;
         ep.ldc = O;
