@@ -257,6 +257,18 @@ class Compiler {
     return k_mean;
   }
 
+  // The rows of a layer's GEMM in the order its levels are diffused: a conv's taps of one
+  // input channel together (neighbouring pixels of one feature map move together, so their
+  // level errors cancel), channel after channel; a linear layer's rows as they are.
+  static std::vector<int> level_diffusion_order(const GemmLayer& L, bool conv) {
+    std::vector<int> order;
+    order.reserve(L.K);
+    const int taps = conv ? L.kh * L.kw : 1, channels = conv ? L.Cg : L.K;
+    for (int c = 0; c < channels; ++c)
+      for (int t = 0; t < taps; ++t) order.push_back(t * channels + c);
+    return order;
+  }
+
   Step gemm_step(const Group& grp, int start) {
     const Node& n = g_.nodes[start];
     Step st;
@@ -346,19 +358,19 @@ class Compiler {
       L.kernel = opt_.kernel;
       const auto means = file_.calibration_mean.find(x.name);
       std::vector<int8_t> b(static_cast<size_t>(L.K) * L.Og);
+      const std::vector<int> k_order = level_diffusion_order(L, conv);
       for (int gi = 0; gi < L.groups; ++gi) {
         for (int k = 0; k < L.K; ++k) {
           for (int o = 0; o < L.Og; ++o) {
             const int8_t code = wt.codes[weight_index(gi * L.Og + o, k)];
             if (code < -1 || code > 1) fail("tensor '" + wname + "' holds an invalid ternary code");
-            b[static_cast<size_t>(k) * L.Og + o] = static_cast<int8_t>(code > 0 ? lv.p : code < 0 ? -lv.n : 0);
+            b[static_cast<size_t>(k) * L.Og + o] = code;
           }
         }
+        decode_ternary_levels(b.data(), L.K, L.Og, lv, k_order);
         if (means != file_.calibration_mean.end()) {
-          add_level_bias_correction(b.data(), L.K, L.Og, static_cast<double>(wt.wp) - lv.p * static_cast<double>(lv.unit),
-                                    static_cast<double>(wt.wn) - lv.n * static_cast<double>(lv.unit),
-                                    expected_inputs(L, conv, gi, means->second, weight_index), raw_scale.data() + gi * L.Og,
-                                    L.bias.data() + gi * L.Og);
+          add_level_bias_correction(b.data(), L.K, L.Og, lv, expected_inputs(L, conv, gi, means->second, weight_index),
+                                    raw_scale.data() + gi * L.Og, L.bias.data() + gi * L.Og);
         }
         L.packed.emplace_back();
         L.kernel->pack(b.data(), L.K, L.Og, &L.packed.back());
