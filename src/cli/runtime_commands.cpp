@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
@@ -20,6 +21,7 @@
 #include "data/batch_loader.h"
 #include "format/model_file.h"
 #include "kernels/gemm_u8s8.h"
+#include "report/logit_comparison.h"
 #include "train/models/network.h"
 #include "train/trainer/checkpoint.h"
 #include "train/trainer/model_builder.h"
@@ -32,7 +34,7 @@ struct RunFlags {
   std::string file, dataset = "fashion-mnist", data_path, checkpoint;
   int threads = 1, batch = 64, max_weight_level = 0;
   int64_t limit = 0;
-  bool reference = false;
+  bool reference = false, compare_reference = false;
 };
 
 void run_dataset(const RunFlags& f) {
@@ -41,6 +43,12 @@ void run_dataset(const RunFlags& f) {
   o.precision = f.reference ? Precision::fp32_reference : Precision::fast;
   o.max_weight_level = f.max_weight_level;
   Model model = Model::load(f.file, o);
+  std::optional<Model> reference;
+  if (f.compare_reference) {
+    Options ro = o;
+    ro.precision = Precision::fp32_reference;
+    reference.emplace(Model::load(f.file, ro));
+  }
   auto data = data::open_dataset(f.dataset, f.data_path, false);
   const auto s = data->shape();
   const auto in = model.input_shape();
@@ -63,7 +71,8 @@ void run_dataset(const RunFlags& f) {
     torch::set_num_threads(f.threads);
   }
   const int classes = model.num_classes();
-  std::vector<float> logits;
+  std::vector<float> logits, reference_logits;
+  report::LogitComparison vs_reference(classes);
   int64_t n = 0, correct = 0, torch_correct = 0, agree = 0;
   double runtime_seconds = 0;
   data::Batch b;
@@ -72,6 +81,11 @@ void run_dataset(const RunFlags& f) {
     const auto t0 = std::chrono::steady_clock::now();
     model.run(b.images.data(), b.n, logits.data());
     runtime_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (reference) {
+      reference_logits.resize(logits.size());
+      reference->run(b.images.data(), b.n, reference_logits.data());
+      vs_reference.add(logits.data(), reference_logits.data(), b.n);
+    }
     torch::Tensor torch_pred;
     if (net) {
       c10::InferenceMode guard;
@@ -94,6 +108,11 @@ void run_dataset(const RunFlags& f) {
                         {"top1", n ? double(correct) / n : 0.0}, {"runtime_seconds", runtime_seconds},
                         {"kernel", kernels::best_gemm_u8s8().name},
                         {"max_weight_level", f.max_weight_level ? f.max_weight_level : kernels::best_gemm_u8s8().max_weight}};
+  if (reference) {
+    out["vs_reference"] = {{"agreement", vs_reference.agreement()},
+                           {"logit_rms_error", vs_reference.rms_error()},
+                           {"logit_rms_error_scale_free", vs_reference.rms_error_scale_free()}};
+  }
   if (net) {
     out["libtorch_top1"] = n ? double(torch_correct) / n : 0.0;
     out["agreement"] = n ? double(agree) / n : 0.0;
@@ -225,6 +244,8 @@ void add_runtime_commands(CLI::App& app) {
     c->add_option("-b,--batch-size", f->batch, "images per batch")->check(CLI::PositiveNumber);
     c->add_option("--limit", f->limit, "only the first N test images");
     c->add_flag("--reference", f->reference, "the fp32 reference path instead of the int8 kernels");
+    c->add_flag("--compare-reference", f->compare_reference,
+                "also run the fp32 reference path and report agreement and logit error against it");
     c->add_option("--max-weight-level", f->max_weight_level,
                   "largest integer of the ternary weight levels; 0: the kernel's most (127, 32 on AVX2); "
                   "32: the same logits on every CPU")

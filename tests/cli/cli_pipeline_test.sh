@@ -37,6 +37,11 @@ out=$("$TTQ" run "$tmp/m2.ttq" --dataset mnist --data-path "$tmp/data" --checkpo
 echo "$out"
 agreement=$(echo "$out" | sed -n 's/.*"agreement": \([0-9.]*\).*/\1/p')
 awk -v a="$agreement" 'BEGIN { exit !(a >= 0.9) }' || { echo "runtime agrees with LibTorch on only $agreement"; exit 1; }
+# The int8 path against the fp32 reference path: close, and the reference against itself exact.
+has '"logit_rms_error_scale_free"' "$("$TTQ" run "$tmp/m2.ttq" --dataset mnist --data-path "$tmp/data" --compare-reference)"
+self=$("$TTQ" run "$tmp/m2.ttq" --dataset mnist --data-path "$tmp/data" --reference --compare-reference)
+has '"logit_rms_error": 0.0,' "$self"
+has '"agreement": 1.0,' "$self"
 has '"speedup"' "$("$TTQ" bench "$tmp/m2.ttq" --iters 3 --json)"
 # --isa avx2: both sides capped (our kernels at most AVX2, ATen told so too).
 capped=$("$TTQ" bench "$tmp/m2.ttq" --iters 2 --json --isa avx2)
