@@ -28,9 +28,10 @@ enum class Precision {
 struct Options {
   int threads = 1;  // worker threads (>= 1), created once per model
   Precision precision = Precision::fast;
-  // Largest integer a ternary weight decodes to (its levels {-n, 0, +p} approximate
-  // Wp/Wn as a fraction with terms up to this). 0: the most the CPU's kernel takes
-  // (127, or 32 on AVX2-only CPUs). 32: the same logits on every CPU, bit for bit.
+  // Largest integer a ternary weight decodes to (the larger of Wp, Wn becomes a whole
+  // number of units up to this; the other sign's weights the two integers nearest to its
+  // share, error-diffused). 0: the most the CPU's kernel takes (127, or 32 on AVX2-only
+  // CPUs). 32: the same logits on every CPU, bit for bit.
   int max_weight_level = 0;
 };
 

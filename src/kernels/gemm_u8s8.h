@@ -11,7 +11,7 @@
 //   then f32: relu? y ; u8: clamp(round_half_even(y), 0, 255), the output's 1/scale already
 //   folded into scale, bias and residual_scale by the caller (one multiply less per element).
 //
-// Why a limit on |B|: ternary codes are decoded per layer to {-n, 0, +p} with p/n ~= Wp/Wn.
+// Why a limit on |B|: the runtime decodes ternary codes to small integers (two per sign).
 // AVX2 has no u8 x s8 -> s32 dot product: vpmaddubsw adds two u8*s8 products in int16 with
 // saturation, and its kernel adds two such results before widening them, so it takes
 // |B| <= 32 (4 * 255 * 32 = 32640 < 32767). The scalar reference, VNNI and AMX sum in
