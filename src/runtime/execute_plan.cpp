@@ -195,19 +195,18 @@ class Executor {
           a = s;
           lda = L.K;
         }
+        const size_t at = static_cast<size_t>(m0) * O + g * L.Og;  // outputs and residual alike: [M x O]
         kernels::Epilogue ep;
         ep.scale = L.scale.data() + g * L.Og;
         ep.bias = L.bias.data() + g * L.Og;
         if (has_res) {
-          const size_t res_at = static_cast<size_t>(m0) * O + g * L.Og;
-          if (res) ep.residual_u8 = res + res_at;
-          if (res_f) ep.residual_f32 = res_f + res_at;
+          if (res) ep.residual_u8 = res + at;
+          if (res_f) ep.residual_f32 = res_f + at;
           ep.ldr = O;
           ep.residual_scale = L.residual_scale;
         }
         ep.relu = L.relu;
         ep.ldc = O;
-        const size_t at = static_cast<size_t>(m0) * O + g * L.Og;
         if (yf) {
           ep.out_f32 = yf + at;
         } else {
