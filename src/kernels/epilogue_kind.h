@@ -14,28 +14,27 @@
 namespace ttq::kernels {
 namespace {
 
-enum class OutKind { s32, f32, u8 };
-// `any`: decided per row at run time (f32 outputs, which are rare: a model's last layers).
-enum class ResidualKind { none, u8, f32, any };
+enum class OutKind { s32, f32, u8, f32_u8 };  // f32_u8: both outputs
+// `any`: decided per row at run time (f32 outputs: cheap next to their float stores).
+enum class ResidualKind { none, f32, any };
 
 // The Epilogue's pointers for output row `row`, columns from 0.
 struct EpilogueRow {
   const float* scale;
   const float* bias;
-  const uint8_t* residual_u8;  // this row's, or null
-  const float* residual_f32;   // this row's, or null
+  const float* residual;  // this row's, or null
   float residual_scale;
   bool relu;
-  uint8_t* out_u8;  // the one that is set
+  uint8_t* out_u8;  // the one that is set, or out_u8 and out_f32
   float* out_f32;
   int32_t* out_s32;
+  float out_u8_scale;
 };
 
 inline EpilogueRow epilogue_row(const Epilogue& ep, int row) {
   const std::ptrdiff_t at = static_cast<std::ptrdiff_t>(row) * ep.ldc, res_at = static_cast<std::ptrdiff_t>(row) * ep.ldr;
-  EpilogueRow r{ep.scale, ep.bias, nullptr, nullptr, ep.residual_scale, ep.relu, nullptr, nullptr, nullptr};
-  if (ep.residual_u8 != nullptr) r.residual_u8 = ep.residual_u8 + res_at;
-  if (ep.residual_f32 != nullptr) r.residual_f32 = ep.residual_f32 + res_at;
+  EpilogueRow r{ep.scale, ep.bias, nullptr, ep.residual_scale, ep.relu, nullptr, nullptr, nullptr, ep.out_u8_scale};
+  if (ep.residual != nullptr) r.residual = ep.residual + res_at;
   if (ep.out_u8 != nullptr) r.out_u8 = ep.out_u8 + at;
   if (ep.out_f32 != nullptr) r.out_f32 = ep.out_f32 + at;
   if (ep.out_s32 != nullptr) r.out_s32 = ep.out_s32 + at;
@@ -50,7 +49,7 @@ struct EpilogueKind {
     if constexpr (kResidual != ResidualKind::any) {
       return kResidual;
     } else {
-      return r.residual_u8 != nullptr ? ResidualKind::u8 : r.residual_f32 != nullptr ? ResidualKind::f32 : ResidualKind::none;
+      return r.residual != nullptr ? ResidualKind::f32 : ResidualKind::none;
     }
   }
 };
@@ -60,11 +59,11 @@ template <class Fn>
 inline void with_epilogue_kind(const Epilogue& ep, Fn&& fn) {
   if (ep.out_s32 != nullptr) {
     fn(EpilogueKind<OutKind::s32, ResidualKind::none>{});
+  } else if (ep.out_f32 != nullptr && ep.out_u8 != nullptr) {
+    fn(EpilogueKind<OutKind::f32_u8, ResidualKind::any>{});
   } else if (ep.out_f32 != nullptr) {
     fn(EpilogueKind<OutKind::f32, ResidualKind::any>{});
-  } else if (ep.residual_u8 != nullptr) {
-    fn(EpilogueKind<OutKind::u8, ResidualKind::u8>{});
-  } else if (ep.residual_f32 != nullptr) {
+  } else if (ep.residual != nullptr) {
     fn(EpilogueKind<OutKind::u8, ResidualKind::f32>{});
   } else {
     fn(EpilogueKind<OutKind::u8, ResidualKind::none>{});

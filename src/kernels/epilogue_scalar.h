@@ -25,13 +25,11 @@ inline void epilogue_element(const Epilogue& ep, int row, int col, int32_t c) {
   }
   float y = std::fma(static_cast<float>(c), ep.scale[col], ep.bias[col]);
   const std::ptrdiff_t res_at = static_cast<std::ptrdiff_t>(row) * ep.ldr + col;
-  if (ep.residual_u8 != nullptr) {
-    y = std::fma(static_cast<float>(ep.residual_u8[res_at]), ep.residual_scale, y);
-  } else if (ep.residual_f32 != nullptr) {
-    y = std::fma(ep.residual_f32[res_at], ep.residual_scale, y);
-  }
+  if (ep.residual != nullptr) y = std::fma(ep.residual[res_at], ep.residual_scale, y);
   if (ep.out_f32 != nullptr) {
     ep.out_f32[out_at] = ep.relu ? max0(y) : y;
+    // relu or not, the same byte: quantizing clamps at 0.
+    if (ep.out_u8 != nullptr) ep.out_u8[out_at] = requantize_u8(y, ep.out_u8_scale);
     return;
   }
   ep.out_u8[out_at] = quantize_u8(y);

@@ -7,9 +7,10 @@
 //                                            C: int32 accumulators.
 //   then the fused epilogue, per element, with fused multiply-adds (one rounding each):
 //   y = fma(float(C[m,n]), scale[n], bias[n]) ; y = fma(residual[m,n], residual_scale, y)?
-//   (residual: u8 or f32)
+//   (residual: f32)
 //   then f32: relu? y ; u8: clamp(round_half_even(y), 0, 255), the output's 1/scale already
-//   folded into scale, bias and residual_scale by the caller (one multiply less per element).
+//   folded into scale, bias and residual_scale by the caller (one multiply less per element);
+//   f32 and u8 both: f32 as above, u8 clamp(round_half_even(y * out_u8_scale), 0, 255).
 //
 // Why a limit on |B|: the runtime decodes ternary codes to small integers (two per sign).
 // AVX2 has no u8 x s8 -> s32 dot product: vpmaddubsw adds two u8*s8 products in int16 with
@@ -53,18 +54,20 @@ struct PackedB {
 struct Epilogue {
   const float* scale = nullptr;   // [N], required (unless out_s32)
   const float* bias = nullptr;    // [N], required (unless out_s32)
-  // At most one residual, [M x ldr], added as residual * residual_scale: u8 (a calibrated
-  // activation) or f32 (one kept in float, e.g. a batch norm's output that may be negative).
-  const uint8_t* residual_u8 = nullptr;
-  const float* residual_f32 = nullptr;
+  // At most one residual, [M x ldr], added as residual * residual_scale. Float, not u8:
+  // a ResNet's residual stream read back as u8 would add one more rounding per block
+  // (docs/RUNTIME.md, "Residuals").
+  const float* residual = nullptr;
   int ldr = 0;
   float residual_scale = 0.f;
   bool relu = false;          // f32 output only: u8 outputs clamp at 0 anyway
-  // Exactly one output:
+  // One output, or out_f32 and out_u8 together (a value kept in both forms: the
+  // runtime's residual stream, which is read back in float):
   uint8_t* out_u8 = nullptr;  // clamp(round_half_even(y), 0, 255): y already in output units
   float* out_f32 = nullptr;   // y as float
   int32_t* out_s32 = nullptr; // raw accumulators C (tests); epilogue math skipped
-  int ldc = 0;                // row stride of whichever output is set
+  float out_u8_scale = 0.f;   // with both out_f32 and out_u8: the u8 output's 1/scale
+  int ldc = 0;                // row stride of the output(s)
 };
 
 // A given by offsets instead of a dense matrix: the convolution without im2col. Row m

@@ -15,12 +15,8 @@ namespace {
 template <class Kind>
 inline __m256 epilogue_y_ymm(const EpilogueRow& r, int col, __m256i c) {
   __m256 y = _mm256_fmadd_ps(_mm256_cvtepi32_ps(c), _mm256_loadu_ps(r.scale + col), _mm256_loadu_ps(r.bias + col));
-  const ResidualKind res = Kind::residual(r);
-  if (res == ResidualKind::u8) {
-    const __m128i r8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(r.residual_u8 + col));
-    y = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(r8)), _mm256_set1_ps(r.residual_scale), y);
-  } else if (res == ResidualKind::f32) {
-    y = _mm256_fmadd_ps(_mm256_loadu_ps(r.residual_f32 + col), _mm256_set1_ps(r.residual_scale), y);
+  if (Kind::residual(r) == ResidualKind::f32) {
+    y = _mm256_fmadd_ps(_mm256_loadu_ps(r.residual + col), _mm256_set1_ps(r.residual_scale), y);
   }
   return y;
 }
@@ -30,17 +26,28 @@ inline __m256i quantize_ymm(__m256 y) {
   return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(y, _mm256_setzero_ps()), _mm256_set1_ps(255.f)));
 }
 
+// f32 outputs: stores relu? y. Returns what a u8 output rounds: y in output units.
+template <class Kind>
+inline __m256 epilogue_f32_ymm(const EpilogueRow& r, int col, __m256i c) {
+  __m256 y = epilogue_y_ymm<Kind>(r, col, c);
+  if constexpr (Kind::out == OutKind::f32 || Kind::out == OutKind::f32_u8) {
+    // relu does not change the u8 byte (quantizing clamps at 0), so one y serves both.
+    if (r.relu) y = _mm256_max_ps(y, _mm256_setzero_ps());
+    _mm256_storeu_ps(r.out_f32 + col, y);
+    if constexpr (Kind::out == OutKind::f32_u8) y = _mm256_mul_ps(y, _mm256_set1_ps(r.out_u8_scale));
+  }
+  return y;
+}
+
 // Epilogue of 8 consecutive columns of one row; same float operations as epilogue_element.
 template <class Kind>
 inline void epilogue_ymm(const EpilogueRow& r, int col, __m256i c) {
   if constexpr (Kind::out == OutKind::s32) {
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(r.out_s32 + col), c);
   } else if constexpr (Kind::out == OutKind::f32) {
-    __m256 y = epilogue_y_ymm<Kind>(r, col, c);
-    if (r.relu) y = _mm256_max_ps(y, _mm256_setzero_ps());
-    _mm256_storeu_ps(r.out_f32 + col, y);
+    epilogue_f32_ymm<Kind>(r, col, c);
   } else {
-    const __m256i q = quantize_ymm(epilogue_y_ymm<Kind>(r, col, c));
+    const __m256i q = quantize_ymm(epilogue_f32_ymm<Kind>(r, col, c));
     const __m128i w = _mm_packus_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
     _mm_storel_epi64(reinterpret_cast<__m128i*>(r.out_u8 + col), _mm_packus_epi16(w, w));
   }
@@ -49,9 +56,9 @@ inline void epilogue_ymm(const EpilogueRow& r, int col, __m256i c) {
 // 16 consecutive columns: u8 outputs packed together, 3 shuffles instead of 6.
 template <class Kind>
 inline void epilogue2_ymm(const EpilogueRow& r, int col, __m256i c0, __m256i c1) {
-  if constexpr (Kind::out == OutKind::u8) {
-    const __m256i q0 = quantize_ymm(epilogue_y_ymm<Kind>(r, col, c0));
-    const __m256i q1 = quantize_ymm(epilogue_y_ymm<Kind>(r, col + 8, c1));
+  if constexpr (Kind::out == OutKind::u8 || Kind::out == OutKind::f32_u8) {
+    const __m256i q0 = quantize_ymm(epilogue_f32_ymm<Kind>(r, col, c0));
+    const __m256i q1 = quantize_ymm(epilogue_f32_ymm<Kind>(r, col + 8, c1));
     // Per 128-bit lane: u16 [q0 0-3, q1 0-3 | q0 4-7, q1 4-7], then u8 in each lane's low
     // 8 bytes; the dword permute puts q0 0-3, q0 4-7, q1 0-3, q1 4-7 in order.
     const __m256i w = _mm256_packus_epi32(q0, q1);

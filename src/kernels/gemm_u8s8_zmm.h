@@ -20,18 +20,16 @@ inline void epilogue_zmm(const EpilogueRow& r, int col, __m512i c) {
     return;
   }
   __m512 y = _mm512_fmadd_ps(_mm512_cvtepi32_ps(c), _mm512_loadu_ps(r.scale + col), _mm512_loadu_ps(r.bias + col));
-  const ResidualKind res = Kind::residual(r);
-  if (res == ResidualKind::u8) {
-    const __m128i r8 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r.residual_u8 + col));
-    y = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(r8)), _mm512_set1_ps(r.residual_scale), y);
-  } else if (res == ResidualKind::f32) {
-    y = _mm512_fmadd_ps(_mm512_loadu_ps(r.residual_f32 + col), _mm512_set1_ps(r.residual_scale), y);
+  if (Kind::residual(r) == ResidualKind::f32) {
+    y = _mm512_fmadd_ps(_mm512_loadu_ps(r.residual + col), _mm512_set1_ps(r.residual_scale), y);
   }
   const __m512 zero = _mm512_setzero_ps();
-  if constexpr (Kind::out == OutKind::f32) {
+  if constexpr (Kind::out == OutKind::f32 || Kind::out == OutKind::f32_u8) {
+    // relu does not change the u8 byte (quantizing clamps at 0), so one y serves both.
     if (r.relu) y = _mm512_max_ps(y, zero);
     _mm512_storeu_ps(r.out_f32 + col, y);
-    return;
+    if constexpr (Kind::out == OutKind::f32) return;
+    y = _mm512_mul_ps(y, _mm512_set1_ps(r.out_u8_scale));
   }
   const __m512 t = _mm512_min_ps(_mm512_max_ps(y, zero), _mm512_set1_ps(255.f));
   const __m512i q = _mm512_cvtps_epi32(t);  // MXCSR default: round half to even

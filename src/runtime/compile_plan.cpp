@@ -157,7 +157,6 @@ class Compiler {
   struct Group {
     std::vector<int> bns;
     int add = -1, relu = -1, residual = -1;
-    bool residual_f32 = false;
     int last = -1;  // node index where the fused step runs
     int out = -1;   // value it defines
   };
@@ -168,7 +167,6 @@ class Compiler {
     for (size_t i = 0; i < g_.nodes.size(); ++i) {
       const Node& n = g_.nodes[i];
       if (n.op != "conv2d" && n.op != "linear") continue;
-      const bool int8 = !opt_.fp32_reference && is_ternary_weight(n);
       Group grp;
       grp.last = static_cast<int>(i);
       int cur = value_id(n.output);
@@ -183,9 +181,6 @@ class Compiler {
         if (x != cur) {
           grp.add = j;
           grp.residual = x;
-          // The int8 epilogue reads a u8 residual where that is exact (a non-negative,
-          // calibrated value), else an f32 one (e.g. a downsampling branch's batch norm).
-          grp.residual_f32 = int8 && !(plan_.values[x].nonneg && file_.calibration.count(plan_.values[x].name) > 0);
           grp.last = j;
           cur = value_id(a.output);
         }
@@ -328,8 +323,7 @@ class Compiler {
     }
     if (grp.add >= 0) {
       L.residual = grp.residual;
-      L.residual_f32 = grp.residual_f32;
-      st.label += "+add(" + plan_.values[grp.residual].name + (grp.residual_f32 ? " f32" : "") + ")";
+      st.label += "+add(" + plan_.values[grp.residual].name + ")";
     }
     if (grp.relu >= 0) {
       L.relu = true;
@@ -477,7 +471,7 @@ class Compiler {
       if (st.kind == StepKind::gemm) {
         const Req r = st.gemm.int8 ? u8 : f32;
         reqs[st.inputs[0]].push_back(r);
-        if (st.gemm.residual >= 0) reqs[st.gemm.residual].push_back(st.gemm.residual_f32 ? f32 : r);
+        if (st.gemm.residual >= 0) reqs[st.gemm.residual].push_back(f32);
       } else {
         for (int in : st.inputs) reqs[in].push_back(any);
       }
@@ -492,16 +486,15 @@ class Compiler {
     }
   }
 
-  // The int8 epilogue's constants that need the values' storage: the residual's factor
-  // (its u8 scale, or 1 for an f32 residual) and, for a layer whose output is stored only
-  // as u8, 1/scale of that output folded into scale, bias and the residual factor: the
-  // kernel's epilogue then rounds y directly (kernels contract). A layer whose output is
-  // also kept as f32 writes f32 and requantizes.
+  // The int8 epilogue's constants that need the values' storage: for a layer whose output
+  // is stored only as u8, 1/scale of that output folded into scale, bias and the (f32)
+  // residual's factor: the kernel's epilogue then rounds y directly (kernels contract). A
+  // layer whose output is also kept as f32 (a residual stream) gets both from the kernel.
   void fold_output_scales() {
     for (Step& st : plan_.steps) {
       if (st.kind != StepKind::gemm || !st.gemm.int8) continue;
       GemmLayer& L = st.gemm;
-      if (L.residual >= 0) L.residual_scale = L.residual_f32 ? 1.f : plan_.values[L.residual].scale;
+      L.residual_scale = 1.f;
       const Value& y = plan_.values[st.output];
       if (!y.has_u8 || y.has_f32) continue;
       const float inv = 1.f / y.scale;

@@ -168,8 +168,7 @@ class Executor {
     const Value& y = plan_.values[st.output];
     const uint8_t* x = u8(st.inputs[0]);
     const bool has_res = L.residual >= 0;
-    const uint8_t* res = has_res && !L.residual_f32 ? u8(L.residual) : nullptr;
-    const float* res_f = has_res && L.residual_f32 ? f32(L.residual) : nullptr;
+    const float* res = has_res ? f32(L.residual) : nullptr;
     float* yf = f32_out(st.output);
     uint8_t* yq = u8_out(st.output);
     const float inv = y.has_u8 ? 1.f / y.scale : 0.f;
@@ -200,18 +199,15 @@ class Executor {
         ep.scale = L.scale.data() + g * L.Og;
         ep.bias = L.bias.data() + g * L.Og;
         if (has_res) {
-          if (res) ep.residual_u8 = res + at;
-          if (res_f) ep.residual_f32 = res_f + at;
+          ep.residual = res + at;
           ep.ldr = O;
           ep.residual_scale = L.residual_scale;
         }
         ep.relu = L.relu;
         ep.ldc = O;
-        if (yf) {
-          ep.out_f32 = yf + at;
-        } else {
-          ep.out_u8 = yq + at;  // scale and bias carry 1/y.scale (fold_output_scales)
-        }
+        if (yf) ep.out_f32 = yf + at;
+        if (yq) ep.out_u8 = yq + at;  // u8 only: scale and bias carry 1/y.scale (fold_output_scales)
+        if (yf && yq) ep.out_u8_scale = inv;
         if (L.indirect) {
           kernels::IndirectA taps;
           taps.segments = L.kh * L.kw;
@@ -222,11 +218,6 @@ class Executor {
           L.kernel->run_indirect(count, taps, L.packed[g], ep);
         } else {
           L.kernel->run(count, a, lda, L.packed[g], ep);
-        }
-        if (yf && yq) {  // both kept: requantize the float rows just written
-          for (int r = 0; r < count; ++r) {
-            for (int o = 0; o < L.Og; ++o) yq[at + static_cast<size_t>(r) * O + o] = requantize_u8(yf[at + static_cast<size_t>(r) * O + o], inv);
-          }
         }
       }
     };
@@ -264,11 +255,11 @@ class Executor {
         ep.scale = L.scale.data() + g * L.Og;
         ep.bias = L.bias.data() + g * L.Og;
         const size_t at = static_cast<size_t>(m0) * O + g * L.Og;
+        ep.relu = L.relu && !res;  // a residual goes in before the relu
         if (finish_here) {
           ep.out_f32 = tmp;
           ep.ldc = L.Og;
         } else {
-          ep.relu = L.relu;
           ep.ldc = O;
           if (y.f) {
             ep.out_f32 = y.f + at;
@@ -280,13 +271,15 @@ class Executor {
         L.kernel_f32->run(count, a, lda, L.packed_f32[g], ep);
         if (finish_here) {
           for (int r = 0; r < count; ++r) {
-            for (int o = 0; o < L.Og; ++o) {
-              const size_t i = at + static_cast<size_t>(r) * O + o;
-              float v = tmp[static_cast<size_t>(r) * L.Og + o];
-              if (res) v = v + res[i];
-              if (L.relu) v = v > 0.f ? v : 0.f;
-              y.put(i, v);
+            float* row = tmp + static_cast<size_t>(r) * L.Og;
+            const size_t i = at + static_cast<size_t>(r) * O;
+            if (res) {
+              for (int o = 0; o < L.Og; ++o) {
+                const float v = row[o] + res[i + o];
+                row[o] = L.relu && !(v > 0.f) ? 0.f : v;
+              }
             }
+            y.store(i, L.Og, row);
           }
         }
       }

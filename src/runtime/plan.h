@@ -51,8 +51,7 @@ struct GemmLayer {
   std::shared_ptr<const std::vector<int32_t>> tap_offsets;
   std::vector<float> scale, bias;  // [O]: y = acc * scale + bias
   bool relu = false;
-  int residual = -1;  // value added before relu, or -1
-  bool residual_f32 = false;  // int8: the residual is read as f32 (else u8)
+  int residual = -1;  // value added before relu (read as f32), or -1
   float residual_scale = 0.f;  // int8: the residual's factor in the epilogue, in the units of scale and bias
   // int8: one packed s8 matrix per group; the acc scale folds in weight unit and input scale.
   std::vector<kernels::PackedB> packed;

@@ -1,5 +1,5 @@
 // Every u8 x s8 kernel this CPU supports against the scalar reference: int32
-// accumulators bit for bit, u8 and f32 epilogue outputs identical (bitwise).
+// accumulators bit for bit, u8, f32 and dual (f32 + u8) epilogue outputs identical (bitwise).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -27,26 +27,26 @@ std::vector<const GemmU8S8Kernel*> simd_kernels() {
   return out;
 }
 
-enum class Out { s32, f32, u8 };
+enum class Out { s32, f32, u8, f32_u8 };  // f32_u8: both outputs
 
 struct Case {
   int M, N, K;
   int lda_pad = 0, ldc_pad = 0;
   Out out = Out::s32;
   bool bias = false, residual = false, relu = false;
-  bool residual_f32 = false;  // with residual: the f32 residual instead of the u8 one
 };
 
 struct Problem {
-  std::vector<uint8_t> a, residual;
+  std::vector<uint8_t> a;
   std::vector<int8_t> b;
-  std::vector<float> scale, bias, residual_f32;
+  std::vector<float> scale, bias, residual;
 };
 
 constexpr uint8_t kSentinel = 0xA5;
 
 // Runs `kernel` on the problem; returns the raw output bytes (whole ldc-strided buffer,
-// so writes past column N would show up as changed sentinels).
+// so writes past column N would show up as changed sentinels; f32_u8: the f32 buffer,
+// then the u8 one).
 // With `indirect`, A is read through its offsets (run_indirect) instead of p.a.
 std::vector<uint8_t> run(const GemmU8S8Kernel& kernel, const Case& c, const Problem& p,
                          const IndirectA* indirect = nullptr) {
@@ -54,10 +54,12 @@ std::vector<uint8_t> run(const GemmU8S8Kernel& kernel, const Case& c, const Prob
   kernel.pack(p.b.data(), c.K, c.N, &packed);
   EXPECT_EQ(packed.isa, kernel.isa);
   const int ldc = c.N + c.ldc_pad;
-  const size_t elem = c.out == Out::u8 ? 1 : 4;
-  std::vector<uint8_t> out(static_cast<size_t>(c.M) * ldc * elem, kSentinel);
-  // u8 outputs: the contract wants scale, bias and residual_scale in output units
-  // (here an output scale of 0.05), the way the runtime folds them.
+  const size_t cells = static_cast<size_t>(c.M) * ldc;
+  const size_t f32_bytes = c.out == Out::u8 ? 0 : cells * 4, u8_bytes = c.out == Out::u8 || c.out == Out::f32_u8 ? cells : 0;
+  std::vector<uint8_t> out(f32_bytes + u8_bytes, kSentinel);
+  // The u8 output's scale is 0.05. u8 alone: the contract wants scale, bias and
+  // residual_scale in output units, the way the runtime folds them; with f32 too, the
+  // kernel multiplies by out_u8_scale.
   const float to_out = c.out == Out::u8 ? 1.f / 0.05f : 1.f;
   std::vector<float> scale(p.scale), bias(c.N, 0.f);
   if (c.bias) bias = p.bias;
@@ -67,19 +69,16 @@ std::vector<uint8_t> run(const GemmU8S8Kernel& kernel, const Case& c, const Prob
   ep.scale = scale.data();
   ep.bias = bias.data();
   if (c.residual) {
-    if (c.residual_f32) {
-      ep.residual_f32 = p.residual_f32.data();
-    } else {
-      ep.residual_u8 = p.residual.data();
-    }
+    ep.residual = p.residual.data();
     ep.ldr = c.N + 3;
     ep.residual_scale = 0.037f * to_out;
   }
   ep.relu = c.relu;
   ep.ldc = ldc;
   if (c.out == Out::s32) ep.out_s32 = reinterpret_cast<int32_t*>(out.data());
-  if (c.out == Out::f32) ep.out_f32 = reinterpret_cast<float*>(out.data());
-  if (c.out == Out::u8) ep.out_u8 = out.data();
+  if (c.out == Out::f32 || c.out == Out::f32_u8) ep.out_f32 = reinterpret_cast<float*>(out.data());
+  if (c.out == Out::u8 || c.out == Out::f32_u8) ep.out_u8 = out.data() + f32_bytes;
+  if (c.out == Out::f32_u8) ep.out_u8_scale = 1.f / 0.05f;
   if (indirect) {
     kernel.run_indirect(c.M, *indirect, packed, ep);
   } else {
@@ -132,8 +131,7 @@ Problem make_problem(std::mt19937& rng, const Case& c, int magnitude = kCommonMa
   const float s = 10.f / (128.f * 40.f * static_cast<float>(c.K));
   p.scale = random_f32(rng, c.N, 0.2f * s, 2.f * s);
   p.bias = random_f32(rng, c.N, -3.f, 3.f);
-  p.residual = random_u8(rng, static_cast<size_t>(c.M) * (c.N + 3));
-  p.residual_f32 = random_f32(rng, static_cast<size_t>(c.M) * (c.N + 3), -200.f, 200.f);  // * 0.037: about y's range
+  p.residual = random_f32(rng, static_cast<size_t>(c.M) * (c.N + 3), -200.f, 200.f);  // * 0.037: about y's range
   return p;
 }
 
@@ -141,7 +139,6 @@ std::string describe(const GemmU8S8Kernel& k, const Case& c) {
   return std::string(k.name) + " M=" + std::to_string(c.M) + " N=" + std::to_string(c.N) +
          " K=" + std::to_string(c.K) + " out=" + std::to_string(static_cast<int>(c.out)) +
          " bias=" + std::to_string(c.bias) + " residual=" + std::to_string(c.residual) +
-         (c.residual_f32 ? "(f32)" : "") +
          " relu=" + std::to_string(c.relu);
 }
 
@@ -223,30 +220,59 @@ TEST(GemmU8S8, EpilogueRoundsHalfToEvenAndClamps) {
 }
 
 TEST(GemmU8S8, ResidualsAddTheirScaledValues) {
-  // C = 2 * 3 = 6; y = 6 * 0.5 + 1 = 4, plus a u8 residual 3 * 0.5 or an f32 one -2.5 * 2.
-  const uint8_t a = 2, r_u8 = 3;
+  // C = 2 * 3 = 6; y = 6 * 0.5 + 1 = 4, plus the residual r * 2 with r = 0.75 or -2.5.
+  const uint8_t a = 2;
   const int8_t w = 3;
-  const float scale = 0.5f, bias = 1.f, r_f32 = -2.5f;
+  const float scale = 0.5f, bias = 1.f;
   for (const GemmU8S8Kernel& k : gemm_u8s8_kernels()) {
     if (!cpu_supports(k.isa)) continue;
     PackedB packed;
     k.pack(&w, 1, 1, &packed);
-    for (bool f32 : {false, true}) {
+    for (const float r : {0.75f, -2.5f}) {
       float out = 0.f;
       Epilogue ep;
       ep.scale = &scale;
       ep.bias = &bias;
-      ep.residual_u8 = f32 ? nullptr : &r_u8;
-      ep.residual_f32 = f32 ? &r_f32 : nullptr;
-      ep.residual_scale = f32 ? 2.f : 0.5f;
+      ep.residual = &r;
+      ep.residual_scale = 2.f;
       ep.ldr = 1;
       ep.out_f32 = &out;
       ep.ldc = 1;
       k.run(1, &a, 1, packed, ep);
-      EXPECT_EQ(out, f32 ? -1.f : 5.5f) << k.name;
+      EXPECT_EQ(out, r > 0.f ? 5.5f : -1.f) << k.name;
       ep.relu = true;
       k.run(1, &a, 1, packed, ep);
-      EXPECT_EQ(out, f32 ? 0.f : 5.5f) << k.name;
+      EXPECT_EQ(out, r > 0.f ? 5.5f : 0.f) << k.name;
+    }
+  }
+}
+
+TEST(GemmU8S8, BothOutputsHoldTheFloatAndItsRoundedByte) {
+  // y = C * 0.5 - 1 for C = a: the f32 output is y (relu'd), the u8 one y * 3 rounded half
+  // to even (1.5 -> 2, 4.5 -> 4) and clamped: the same byte with or without relu.
+  const int8_t w = 1;
+  const float scale = 0.5f, bias = -1.f;
+  const struct { uint8_t a; float y; uint8_t q; } cases[] = {{0, -1.f, 0}, {3, 0.5f, 2}, {4, 1.f, 3}, {5, 1.5f, 4}, {200, 99.f, 255}};
+  for (const GemmU8S8Kernel& k : gemm_u8s8_kernels()) {
+    if (!cpu_supports(k.isa)) continue;
+    PackedB packed;
+    k.pack(&w, 1, 1, &packed);
+    for (bool relu : {false, true}) {
+      for (const auto& t : cases) {
+        float f = 7.f;
+        uint8_t q = 77;
+        Epilogue ep;
+        ep.scale = &scale;
+        ep.bias = &bias;
+        ep.relu = relu;
+        ep.out_f32 = &f;
+        ep.out_u8 = &q;
+        ep.out_u8_scale = 3.f;
+        ep.ldc = 1;
+        k.run(1, &t.a, 1, packed, ep);
+        EXPECT_EQ(f, relu && t.y < 0.f ? 0.f : t.y) << k.name << " a=" << int(t.a);
+        EXPECT_EQ(q, t.q) << k.name << " a=" << int(t.a);
+      }
     }
   }
 }
@@ -295,11 +321,10 @@ TEST(GemmU8S8, RandomShapesWithTailsMatchReferenceBitForBit) {
   for (int i = 0; i < 150; ++i) {
     Case c{dm(rng), dn(rng), dk(rng), dpad(rng), dpad(rng)};
     const Problem p = make_problem(rng, c, i % 2 ? kFullMaxWeight : kCommonMaxWeight);  // odd: without AVX2
-    for (Out out : {Out::s32, Out::f32, Out::u8}) {
+    for (Out out : {Out::s32, Out::f32, Out::u8, Out::f32_u8}) {
       c.out = out;
       c.bias = (i % 2) == 0;
       c.residual = (i % 3) != 2;
-      c.residual_f32 = (i % 3) == 1;
       c.relu = (i % 4) < 2;
       expect_same_as_reference(c, p);
       if (HasFatalFailure()) return;
@@ -313,9 +338,8 @@ TEST(GemmU8S8, EveryTailCombinationOfSmallShapes) {
     for (int N : {1, 7, 8, 9, 15, 16, 17, 31, 33, 48, 63, 64, 65, 80})
       for (int K : {1, 2, 3, 4, 5, 7, 8, 67}) {
         Case c{M, N, K};
-        c.out = (K % 2) ? Out::u8 : Out::s32;
+        c.out = (K % 2) ? (M % 2 ? Out::u8 : Out::f32_u8) : Out::s32;
         c.bias = c.relu = c.residual = (N % 2) == 1;
-        c.residual_f32 = (M % 2) == 1;
         expect_same_as_reference(c, make_problem(rng, c));
         if (HasFatalFailure()) return;
       }
@@ -360,9 +384,7 @@ TEST(GemmU8S8, ResNetShapesMatchReference) {
     expect_same_as_reference(c, p);
     c.out = Out::f32;
     expect_same_as_reference(c, p);
-    c.residual_f32 = true;
-    expect_same_as_reference(c, p);
-    c.out = Out::u8;
+    c.out = Out::f32_u8;
     expect_same_as_reference(c, p);
   }
 }
@@ -406,11 +428,10 @@ TEST(GemmU8S8, IndirectRowsMatchTheDenseReferenceBitForBit) {
     Case c{sh.M, sh.N, sh.segments * sh.seg_k, variant % 3};
     Problem p = make_problem(rng, c);
     const Scattered sc = scatter(rng, c, sh.segments, &p);
-    for (Out out : {Out::s32, Out::u8, Out::f32}) {
+    for (Out out : {Out::s32, Out::u8, Out::f32, Out::f32_u8}) {
       c.out = out;
       c.bias = variant % 2 == 0;
       c.residual = variant % 3 != 2;
-      c.residual_f32 = variant % 3 == 1;
       c.relu = variant % 4 < 2;
       ++variant;
       const std::vector<uint8_t> want = run(reference(), c, p);
@@ -433,9 +454,8 @@ TEST(GemmU8S8, BlockAndChunkBoundariesMatchReference) {
     for (int N : {15, 16, 17, 32, 33, 48, 65})
       for (int K : {60, 63, 64, 65, 127, 128, 129, 200}) {
         Case c{M, N, K, variant % 3, variant % 2};
-        c.out = static_cast<Out>(variant % 3);
-        c.bias = c.residual = c.relu = (variant % 4) != 0;
-        c.residual_f32 = (variant % 5) < 2;
+        c.out = static_cast<Out>(variant % 4);
+        c.bias = c.residual = c.relu = (variant % 5) != 0;
         ++variant;
         expect_same_as_reference(c, make_problem(rng, c));
         if (HasFatalFailure()) return;
@@ -444,8 +464,8 @@ TEST(GemmU8S8, BlockAndChunkBoundariesMatchReference) {
     for (int seg_k : {4, 12, 16, 20, 32, 36, 64, 128, 132})
       for (int segments : {1, 3, 9}) {
         Case c{M, 40, segments * seg_k, variant % 2};
-        c.out = static_cast<Out>(variant % 3);
-        c.bias = c.residual = c.relu = (variant % 2) != 0;
+        c.out = static_cast<Out>(variant % 4);
+        c.bias = c.residual = c.relu = (variant % 3) != 0;
         ++variant;
         Problem p = make_problem(rng, c);
         const Scattered sc = scatter(rng, c, segments, &p);
