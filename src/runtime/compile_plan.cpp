@@ -148,11 +148,6 @@ class Compiler {
     return absorbed_[j] ? -1 : j;
   }
 
-  bool is_ternary_weight(const Node& n) const {
-    auto it = file_.tensors.find(n.name + ".weight");
-    return it != file_.tensors.end() && it->second.encoding != Encoding::fp32;
-  }
-
   // ---- fusion: conv/linear -> batchnorm* -> [add] -> [relu] -------------------
   struct Group {
     std::vector<int> bns;
