@@ -489,7 +489,6 @@ class Compiler {
     for (Step& st : plan_.steps) {
       if (st.kind != StepKind::gemm || !st.gemm.int8) continue;
       GemmLayer& L = st.gemm;
-      L.residual_scale = 1.f;
       const Value& y = plan_.values[st.output];
       if (!y.has_u8 || y.has_f32) continue;
       const float inv = 1.f / y.scale;

@@ -52,7 +52,9 @@ struct GemmLayer {
   std::vector<float> scale, bias;  // [O]: y = acc * scale + bias
   bool relu = false;
   int residual = -1;  // value added before relu (read as f32), or -1
-  float residual_scale = 0.f;  // int8: the residual's factor in the epilogue, in the units of scale and bias
+  // int8: the residual's factor in the epilogue, in the units of scale and bias: 1, or the
+  // output's 1/scale where fold_output_scales folds it in (a u8-only output).
+  float residual_scale = 1.f;
   // int8: one packed s8 matrix per group; the acc scale folds in weight unit and input scale.
   std::vector<kernels::PackedB> packed;
   const kernels::GemmU8S8Kernel* kernel = nullptr;
