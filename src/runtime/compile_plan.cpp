@@ -26,6 +26,23 @@ using format::Tensor;
 int pair_at(const Node& n, const char* key, int i) { return n.attrs.at(key).at(i).get<int>(); }
 int int_attr(const Node& n, const char* key) { return n.attrs.at(key).get<int>(); }
 
+// A conv's or pool's sliding window, read once from the node's attributes.
+struct Window {
+  int kh, kw, sh, sw, ph, pw;
+  bool fits(int H, int W) const { return H + 2 * ph >= kh && W + 2 * pw >= kw; }
+  int out_h(int H) const { return (H + 2 * ph - kh) / sh + 1; }
+  int out_w(int W) const { return (W + 2 * pw - kw) / sw + 1; }
+  // GemmLayer and Step name these fields alike.
+  template <class T>
+  void copy_to(T* t) const {
+    t->kh = kh, t->kw = kw, t->sh = sh, t->sw = sw, t->ph = ph, t->pw = pw;
+  }
+};
+Window window_of(const Node& n) {
+  return {pair_at(n, "kernel", 0), pair_at(n, "kernel", 1), pair_at(n, "stride", 0),
+          pair_at(n, "stride", 1), pair_at(n, "padding", 0), pair_at(n, "padding", 1)};
+}
+
 int64_t numel(const std::vector<int64_t>& shape) {
   int64_t n = 1;
   for (int64_t d : shape) n *= d;
@@ -76,13 +93,11 @@ class Compiler {
       bool nonneg = false;
       if (n.op == "conv2d") {
         need(int_attr(n, "in_channels") == in.C, n, "in_channels " + std::to_string(int_attr(n, "in_channels")) + " but input has " + std::to_string(in.C));
-        const int kh = pair_at(n, "kernel", 0), kw = pair_at(n, "kernel", 1);
-        const int sh = pair_at(n, "stride", 0), sw = pair_at(n, "stride", 1);
-        const int ph = pair_at(n, "padding", 0), pw = pair_at(n, "padding", 1);
-        need(in.H + 2 * ph >= kh && in.W + 2 * pw >= kw, n, "kernel larger than the padded input");
+        const Window win = window_of(n);
+        need(win.fits(in.H, in.W), n, "kernel larger than the padded input");
         c = int_attr(n, "out_channels");
-        h = (in.H + 2 * ph - kh) / sh + 1;
-        w = (in.W + 2 * pw - kw) / sw + 1;
+        h = win.out_h(in.H);
+        w = win.out_w(in.W);
       } else if (n.op == "linear") {
         need(static_cast<int64_t>(in.elems()) == int_attr(n, "in_features"),
              n, "in_features " + std::to_string(int_attr(n, "in_features")) + " but input has " + std::to_string(in.elems()) + " values");
@@ -106,11 +121,10 @@ class Compiler {
           nonneg = nonneg && x.nonneg;
         }
       } else if (n.op == "maxpool2d" || n.op == "avgpool2d") {
-        const int kh = pair_at(n, "kernel", 0), kw = pair_at(n, "kernel", 1);
-        const int ph = pair_at(n, "padding", 0), pw = pair_at(n, "padding", 1);
-        need(in.H + 2 * ph >= kh && in.W + 2 * pw >= kw, n, "window larger than the padded input");
-        h = (in.H + 2 * ph - kh) / pair_at(n, "stride", 0) + 1;
-        w = (in.W + 2 * pw - kw) / pair_at(n, "stride", 1) + 1;
+        const Window win = window_of(n);
+        need(win.fits(in.H, in.W), n, "window larger than the padded input");
+        h = win.out_h(in.H);
+        w = win.out_w(in.W);
         nonneg = in.nonneg;
       } else if (n.op == "global_avgpool") {
         h = w = 1;
@@ -275,12 +289,7 @@ class Compiler {
       O = int_attr(n, "out_channels");
       I = x.C;
       L.groups = int_attr(n, "groups");
-      L.kh = pair_at(n, "kernel", 0);
-      L.kw = pair_at(n, "kernel", 1);
-      L.sh = pair_at(n, "stride", 0);
-      L.sw = pair_at(n, "stride", 1);
-      L.ph = pair_at(n, "padding", 0);
-      L.pw = pair_at(n, "padding", 1);
+      window_of(n).copy_to(&L);
     } else {
       O = int_attr(n, "out_features");
       I = static_cast<int>(x.elems());
@@ -401,12 +410,7 @@ class Compiler {
     st.output = value_id(n.output);
     if (n.op == "maxpool2d" || n.op == "avgpool2d") {
       st.kind = n.op == "maxpool2d" ? StepKind::maxpool : StepKind::avgpool;
-      st.kh = pair_at(n, "kernel", 0);
-      st.kw = pair_at(n, "kernel", 1);
-      st.sh = pair_at(n, "stride", 0);
-      st.sw = pair_at(n, "stride", 1);
-      st.ph = pair_at(n, "padding", 0);
-      st.pw = pair_at(n, "padding", 1);
+      window_of(n).copy_to(&st);
     } else if (n.op == "global_avgpool") {
       st.kind = StepKind::global_avgpool;
     } else if (n.op == "add") {

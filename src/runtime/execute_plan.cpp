@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 
 #include "kernels/im2col.h"
 #include "kernels/requantize.h"
@@ -163,6 +164,25 @@ class Executor {
     return {L.in_h, L.in_w, L.in_c, L.kh, L.kw, L.sh, L.sw, L.ph, L.pw};
   }
 
+  // A task's A rows for group g: in place for a direct layer (1x1, stride 1, or linear),
+  // else gathered into `scratch` by im2col. Returns the rows and sets *lda.
+  template <class T>
+  static const T* gemm_rows(const GemmLayer& L, const T* x, int m0, int image, int r0, int count, int g, T* scratch,
+                            int* lda) {
+    if (L.direct) {
+      *lda = L.in_c;
+      return x + static_cast<size_t>(m0) * L.in_c + g * L.Cg;
+    }
+    const size_t image_elems = static_cast<size_t>(L.in_h) * L.in_w * L.in_c;
+    if constexpr (std::is_same_v<T, uint8_t>) {
+      kernels::im2col_rows_u8(x + image * image_elems, geometry(L), g * L.Cg, L.Cg, r0, count, scratch, L.K);
+    } else {
+      kernels::im2col_rows_f32(x + image * image_elems, geometry(L), g * L.Cg, L.Cg, r0, count, scratch, L.K);
+    }
+    *lda = L.K;
+    return scratch;
+  }
+
   void gemm_int8(const Step& st) {
     const GemmLayer& L = st.gemm;
     const Value& y = plan_.values[st.output];
@@ -174,26 +194,14 @@ class Executor {
     const float inv = y.has_u8 ? 1.f / y.scale : 0.f;
     const int O = L.out_c;
     const Tiles t = tiles(L);
-    const kernels::ConvGeometry geom = geometry(L);
     const size_t image_elems = static_cast<size_t>(L.in_h) * L.in_w * L.in_c;
     auto task = [&](int task, int worker) {
       int m0, count, image, r0;
       task_rows(t, task, &m0, &count, &image, &r0);
       for (int g = 0; g < L.groups; ++g) {
-        const uint8_t* a;
-        int lda;
-        if (L.direct) {
-          a = x + static_cast<size_t>(m0) * L.in_c + g * L.Cg;
-          lda = L.in_c;
-        } else if (L.indirect) {
-          a = nullptr;  // run_indirect reads the taps in place
-          lda = 0;
-        } else {
-          uint8_t* s = ws_.scratch_u8[worker].data();
-          kernels::im2col_rows_u8(x + image * image_elems, geom, g * L.Cg, L.Cg, r0, count, s, L.K);
-          a = s;
-          lda = L.K;
-        }
+        int lda = 0;  // run_indirect reads the taps in place
+        const uint8_t* a =
+            L.indirect ? nullptr : gemm_rows(L, x, m0, image, r0, count, g, ws_.scratch_u8[worker].data(), &lda);
         const size_t at = static_cast<size_t>(m0) * O + g * L.Og;  // outputs and residual alike: [M x O]
         kernels::Epilogue ep;
         ep.scale = L.scale.data() + g * L.Og;
@@ -233,24 +241,14 @@ class Executor {
     // The kernel's epilogue has one output and no residual; otherwise finish here.
     const bool finish_here = res || (y.f && y.q);
     const Tiles t = tiles(L);
-    const kernels::ConvGeometry geom = geometry(L);
-    const size_t image_elems = static_cast<size_t>(L.in_h) * L.in_w * L.in_c;
     auto task = [&](int task, int worker) {
       int m0, count, image, r0;
       task_rows(t, task, &m0, &count, &image, &r0);
       float* scratch = ws_.scratch_f32[worker].data();
       float* tmp = scratch + (L.direct ? 0 : static_cast<size_t>(plan_.max_rows) * L.K);
       for (int g = 0; g < L.groups; ++g) {
-        const float* a;
         int lda;
-        if (L.direct) {
-          a = x + static_cast<size_t>(m0) * L.in_c + g * L.Cg;
-          lda = L.in_c;
-        } else {
-          kernels::im2col_rows_f32(x + image * image_elems, geom, g * L.Cg, L.Cg, r0, count, scratch, L.K);
-          a = scratch;
-          lda = L.K;
-        }
+        const float* a = gemm_rows(L, x, m0, image, r0, count, g, scratch, &lda);
         kernels::EpilogueF32 ep;
         ep.scale = L.scale.data() + g * L.Og;
         ep.bias = L.bias.data() + g * L.Og;
