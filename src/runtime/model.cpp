@@ -17,7 +17,8 @@ void check_batch(int batch, const void* input) {
 
 void Model::Impl::run(const runtime::InputSource& src, int batch, float* logits) {
   std::lock_guard<std::mutex> lock(run_mutex);
-  const size_t need = plan.arena_bytes_per_image * static_cast<size_t>(batch) + 64;
+  const int chunk = options.batch_chunk > 0 ? std::min(batch, options.batch_chunk) : batch;
+  const size_t need = plan.arena_bytes_per_image * static_cast<size_t>(chunk) + 64;
   if (need > arena_capacity) {
     arena_storage.reset(new uint8_t[need]);
     arena_capacity = need;
@@ -25,8 +26,17 @@ void Model::Impl::run(const runtime::InputSource& src, int batch, float* logits)
   }
   const uintptr_t p = reinterpret_cast<uintptr_t>(arena_storage.get());
   ws.arena = reinterpret_cast<uint8_t*>((p + 63) / 64 * 64);
-  ws.batch = batch;
-  runtime::execute_plan(plan, *pool, ws, src, logits);
+  // Chunk after chunk through the whole network (Options::batch_chunk): images are
+  // independent, and a chunk's activations stay in cache between layers.
+  const auto& s = input_shape;
+  const size_t image = static_cast<size_t>(s[0]) * s[1] * s[2];
+  for (int i0 = 0; i0 < batch; i0 += chunk) {
+    runtime::InputSource part = src;
+    if (part.nchw) part.nchw += i0 * image;
+    if (part.pixels_nhwc) part.pixels_nhwc += i0 * image;
+    ws.batch = std::min(chunk, batch - i0);
+    runtime::execute_plan(plan, *pool, ws, part, logits + static_cast<size_t>(i0) * num_classes);
+  }
 }
 
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -43,6 +53,10 @@ Model runtime::make_model(const format::ModelFile& file, const Options& options,
                           bool indirect_convs) {
   if (options.threads < 1 || options.threads > 1024) {
     throw ArgumentError("threads must be between 1 and 1024, got " + std::to_string(options.threads), "use --threads N with N >= 1");
+  }
+  if (options.batch_chunk < 0) {
+    throw ArgumentError("batch_chunk must be >= 0, got " + std::to_string(options.batch_chunk),
+                        "use 0 (the whole batch at once) or a number of images");
   }
   if (options.max_weight_level < 0 || options.max_weight_level > kernel.max_weight) {
     throw ArgumentError("max_weight_level " + std::to_string(options.max_weight_level) + " is outside 0.." +

@@ -157,6 +157,31 @@ TEST(Runtime, BatchEqualsSingleImages) {
   }
 }
 
+// A batch run in chunks (each chunk through the whole network, one chunk's arena) gives
+// the whole batch's logits bit for bit, for floats and raw pixels, with a last short chunk.
+TEST(Runtime, ChunkedBatchesEqualTheWholeBatch) {
+  for (const auto& m : all_models()) {
+    for (Precision p : {Precision::fast, Precision::fp32_reference}) {
+      const int batch = 7, n = static_cast<int>(input_size(m));
+      const auto x = random_input(m, batch, 13);
+      std::vector<uint8_t> pixels(static_cast<size_t>(batch) * n);
+      for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<uint8_t>((i * 53 + 7) % 256);
+      Options whole_opts = opts(2, p);
+      whole_opts.batch_chunk = 0;
+      Model whole = Model::from_model_file(m, whole_opts);
+      const auto want = whole.run(x, batch), want_pixels = whole.run_pixels(pixels.data(), batch);
+      for (int chunk : {1, 3, 16}) {
+        Options o = opts(2, p);
+        o.batch_chunk = chunk;
+        Model chunked = Model::from_model_file(m, o);
+        EXPECT_EQ(chunked.run(x, batch), want) << m.architecture << " chunk " << chunk;
+        EXPECT_EQ(chunked.run_pixels(pixels.data(), batch), want_pixels) << m.architecture << " chunk " << chunk;
+        EXPECT_EQ(chunked.arena_growths(), 1);  // sized for one chunk, once
+      }
+    }
+  }
+}
+
 TEST(Runtime, PixelsAreNormalizedWithTheFilesMeanAndStd) {
   const auto m = make_resnet_like(1);
   const auto& s = m.graph.input_shape;
@@ -270,6 +295,9 @@ TEST(Errors, BadInputsAreTyped) {
   EXPECT_THROW(model.run(x.data(), 0), ArgumentError);
   EXPECT_THROW(model.run(nullptr, 1), ArgumentError);
   EXPECT_THROW(Model::from_model_file(m, opts(0, Precision::fast)), ArgumentError);
+  Options negative_chunk = opts(1, Precision::fast);
+  negative_chunk.batch_chunk = -1;
+  EXPECT_THROW(Model::from_model_file(m, negative_chunk), ArgumentError);
   for (int level : {-1, kernels::best_gemm_u8s8().max_weight + 1}) {
     Options o = opts(1, Precision::fast);
     o.max_weight_level = level;
