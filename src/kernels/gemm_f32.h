@@ -34,6 +34,8 @@ struct EpilogueF32 {
 struct GemmF32Kernel {
   const char* name;
   Isa isa;
+  int tile_rows;    // as GemmU8S8Kernel's
+  long task_macs;
   void (*pack)(const float* b_kn, int K, int N, PackedBF32* out);
   // Rows [0, M) of C, all N columns; parallelise over disjoint row ranges.
   void (*run)(int M, const float* a, int lda, const PackedBF32& b, const EpilogueF32& ep);

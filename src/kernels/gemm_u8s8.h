@@ -94,6 +94,12 @@ struct GemmU8S8Kernel {
   const char* name;  // e.g. "gemm_u8s8_avx2_3x16"
   Isa isa;
   int max_weight;  // largest |w| pack accepts: kCommonMaxWeight or kFullMaxWeight
+  // For the runtime's split of a layer into tasks: rows of one microkernel tile (a task's
+  // rows are a multiple of it where they can be), and the fewest MACs worth a task of
+  // their own (a few microseconds of this kernel: below that, waking a thread and waiting
+  // for it costs more than the split saves; measured on ResNet-20 at batch 1).
+  int tile_rows;
+  long task_macs;
   // b_kn: row-major K x N s8 weights with |w| <= max_weight (else ArgumentError).
   void (*pack)(const int8_t* b_kn, int K, int N, PackedB* out);
   // Computes rows [0, M) of C for all N columns and applies the epilogue.

@@ -129,8 +129,12 @@ class Executor {
     int per_image_rows, tiles_per_image, tasks, rows;
     bool global;  // linear layers: one row per image, tile across the batch
   };
-  Tiles tiles(const GemmLayer& L) const {
-    constexpr int kStep = 12;
+  // Splits a layer into tasks of whole tiles: 4 per thread where the layer is large,
+  // fewer where a task would be under the kernel's task_macs (a few microseconds).
+  template <class Kernel>
+  Tiles tiles(const GemmLayer& L, const Kernel& kernel) const {
+    // A multiple of every ymm/zmm tile height (3, 6); AMX's 32-row blocks want 32.
+    const int step = std::max(12, kernel.tile_rows);
     const auto round_up = [](int v, int to) { return (v + to - 1) / to * to; };
     Tiles t;
     t.per_image_rows = L.out_h * L.out_w;
@@ -138,9 +142,11 @@ class Executor {
     const int span = t.global ? n_ : t.per_image_rows;  // rows a task may cover
     const int total = t.global ? n_ : n_ * t.per_image_rows;
     const int wanted_tasks = 4 * pool_.size();
-    t.rows = std::min({plan_.max_rows, round_up(std::max(1, total / wanted_tasks), kStep), round_up(span, kStep)});
-    const int pieces = (span + t.rows - 1) / t.rows;           // balance the pieces of one span
-    t.rows = std::min(t.rows, round_up((span + pieces - 1) / pieces, kStep));
+    const long row_macs = static_cast<long>(L.K) * L.out_c;  // K is per group, out_c all groups
+    const int min_rows = static_cast<int>(std::min<long>(kernel.task_macs / row_macs, total));
+    t.rows = std::min({plan_.max_rows, round_up(std::max({1, min_rows, total / wanted_tasks}), step), round_up(span, step)});
+    const int pieces = (span + t.rows - 1) / t.rows;  // balance the pieces of one span
+    t.rows = std::min(t.rows, round_up((span + pieces - 1) / pieces, step));
     t.tiles_per_image = (t.per_image_rows + t.rows - 1) / t.rows;
     t.tasks = t.global ? (n_ + t.rows - 1) / t.rows : n_ * t.tiles_per_image;
     return t;
@@ -193,7 +199,7 @@ class Executor {
     uint8_t* yq = u8_out(st.output);
     const float inv = y.has_u8 ? 1.f / y.scale : 0.f;
     const int O = L.out_c;
-    const Tiles t = tiles(L);
+    const Tiles t = tiles(L, *L.kernel);
     const size_t image_elems = static_cast<size_t>(L.in_h) * L.in_w * L.in_c;
     auto task = [&](int task, int worker) {
       int m0, count, image, r0;
@@ -240,7 +246,7 @@ class Executor {
     const int O = L.out_c;
     // The kernel's epilogue has one output and no residual; otherwise finish here.
     const bool finish_here = res || (y.f && y.q);
-    const Tiles t = tiles(L);
+    const Tiles t = tiles(L, *L.kernel_f32);
     auto task = [&](int task, int worker) {
       int m0, count, image, r0;
       task_rows(t, task, &m0, &count, &image, &r0);
