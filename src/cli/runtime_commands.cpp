@@ -3,6 +3,7 @@
 // the same model, input, batch and threads, in one process.
 #include <CLI/CLI.hpp>
 #include <dlfcn.h>
+#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -151,6 +152,20 @@ void tune_openblas_or_reexec(char** argv, bool avx2_only) {
   ::execv("/proc/self/exe", argv);  // returns only on failure; then carry on untuned
 }
 
+// LibTorch allocates every activation of a forward pass anew; glibc serves blocks of a
+// few MB with mmap and unmaps them on free, so each pass page-faults its activations in
+// again (ResNet-20 at batch 64: ~3,300 faults a pass). A user tuning LibTorch swaps the
+// allocator (jemalloc, tcmalloc) or keeps such blocks on the heap, as here: 8-14 %
+// faster LibTorch, the same peak RSS at batch 1 (docs/RUNTIME.md, "ttq bench"). The
+// runtime allocates nothing per inference, so this only helps the baseline. The user's
+// own MALLOC_* settings win.
+bool tune_malloc_for_libtorch() {
+  if (std::getenv("MALLOC_MMAP_THRESHOLD_") || std::getenv("MALLOC_TRIM_THRESHOLD_") || std::getenv("GLIBC_TUNABLES")) {
+    return false;
+  }
+  return ::mallopt(M_MMAP_THRESHOLD, 256 << 20) == 1 && ::mallopt(M_TRIM_THRESHOLD, 1 << 30) == 1;
+}
+
 std::string blas_core() {
   using Fn = char* (*)();
   if (auto fn = reinterpret_cast<Fn>(::dlsym(RTLD_DEFAULT, "openblas_get_corename"))) return fn();
@@ -176,6 +191,7 @@ long peak_rss_kb() {
 }
 
 void run_bench(const BenchFlags& f) {
+  const bool malloc_tuned = tune_malloc_for_libtorch();
   const auto file = format::load_model_file(f.file);
   const auto& shp = file.graph.input_shape;
   const int64_t per_image = shp[0] * shp[1] * shp[2];
@@ -216,6 +232,7 @@ void run_bench(const BenchFlags& f) {
     out["libtorch_ms"] = libtorch_ms;
     out["blas_core"] = blas_core();
     out["mkldnn"] = at::hasMKLDNN();
+    out["malloc_tuned"] = malloc_tuned;
   }
   if (runtime_ms > 0 && libtorch_ms > 0) out["speedup"] = libtorch_ms / runtime_ms;
   out["peak_rss_kb"] = peak_rss_kb();
