@@ -42,7 +42,11 @@ has '"logit_rms_error_scale_free"' "$("$TTQ" run "$tmp/m2.ttq" --dataset mnist -
 self=$("$TTQ" run "$tmp/m2.ttq" --dataset mnist --data-path "$tmp/data" --reference --compare-reference)
 has '"logit_rms_error": 0.0,' "$self"
 has '"agreement": 1.0,' "$self"
-has '"speedup"' "$("$TTQ" bench "$tmp/m2.ttq" --iters 3 --json)"
+bench=$("$TTQ" bench "$tmp/m2.ttq" --iters 3 --json)
+has '"speedup"' "$bench"
+# LibTorch's allocations kept on the heap, unless the user tunes malloc himself.
+has '"malloc_tuned":true' "$bench"
+has '"malloc_tuned":false' "$(MALLOC_MMAP_THRESHOLD_=1048576 "$TTQ" bench "$tmp/m2.ttq" --iters 2 --json --only libtorch)"
 # --isa avx2: both sides capped (our kernels at most AVX2, ATen told so too).
 capped=$("$TTQ" bench "$tmp/m2.ttq" --iters 2 --json --isa avx2)
 has '"isa_cap":"avx2"' "$capped"
