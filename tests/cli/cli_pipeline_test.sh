@@ -44,7 +44,7 @@ has '"logit_rms_error": 0.0,' "$self"
 has '"agreement": 1.0,' "$self"
 bench=$("$TTQ" bench "$tmp/m2.ttq" --iters 3 --json)
 has '"speedup"' "$bench"
-# LibTorch's allocations kept on the heap, unless the user tunes malloc himself.
+# LibTorch's allocations kept on the heap, unless the user has tuned malloc already.
 has '"malloc_tuned":true' "$bench"
 has '"malloc_tuned":false' "$(MALLOC_MMAP_THRESHOLD_=1048576 "$TTQ" bench "$tmp/m2.ttq" --iters 2 --json --only libtorch)"
 # --isa avx2: both sides capped (our kernels at most AVX2, ATen told so too).
