@@ -35,7 +35,7 @@ struct Options {
   int max_weight_level = 0;
   // A larger batch runs as chunks of this many images, each through the whole network,
   // so that a chunk's activations stay in the core's L2 (ResNet-20 / ResNet-18 at 28x28,
-  // batch 64: 4-15 % faster with AMX, the same with AVX2; docs/RUNTIME.md). The arena is
+  // batch 64: 2-10 % faster with AMX, 0-3 % with AVX2; docs/RUNTIME.md). The arena is
   // sized for one chunk. 0: the whole batch at once. Logits are the same either way.
   int batch_chunk = 16;
 };
