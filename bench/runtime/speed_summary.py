@@ -21,7 +21,9 @@ def main(paths):
                 if not line.strip():
                     continue
                 d = json.loads(line)
-                key = "%s batch %d threads %d" % (d["isa_cap"], d["batch"], d["threads"])
+                # Our kernels' level, and whether LibTorch was capped too (--isa avx2).
+                level = d["isa"] if d["isa_cap"] == "native" else d["isa_cap"] + " (both capped)"
+                key = "%s batch %d threads %d" % (level, d["batch"], d["threads"])
                 groups.setdefault(key, []).append(d)
     out = {}
     for key, runs in groups.items():
