@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "kernels/gemm_u8s8.h"  // Isa, isa_name, active_isa, cpu_supports
+#include "kernels/im2col.h"     // ConvGeometry
 
 namespace ttq::kernels {
 
@@ -39,7 +40,17 @@ struct GemmF32Kernel {
   void (*pack)(const float* b_kn, int K, int N, PackedBF32* out);
   // Rows [0, M) of C, all N columns; parallelise over disjoint row ranges.
   void (*run)(int M, const float* a, int lda, const PackedBF32& b, const EpilogueF32& ep);
+  // The same C for an ungrouped convolution with few taps (g.k() <= kMaxDirectConvK: an
+  // image network's first conv over 1-3 channels), read from one NHWC image in place
+  // instead of an im2col copy: output rows [r0, r0 + count) (row m of the epilogue is
+  // output row r0 + m), B packed from the K x N weights in im2col order. A padding tap
+  // adds nothing, so C equals `run` on the im2col rows bit for bit.
+  void (*conv_direct)(const float* image, const ConvGeometry& g, int r0, int count, const PackedBF32& b,
+                      const EpilogueF32& ep);
 };
+
+// Largest K = kh * kw * C that conv_direct takes (5x5 over 1 channel, 3x3 over 3).
+constexpr int kMaxDirectConvK = 32;
 
 // All fp32 kernels compiled in, scalar reference first.
 const std::vector<GemmF32Kernel>& gemm_f32_kernels();

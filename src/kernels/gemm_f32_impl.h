@@ -15,6 +15,27 @@ void pack_f32_ref(const float* b_kn, int K, int N, PackedBF32* out);
 void run_f32_ref(int M, const float* a, int lda, const PackedBF32& b, const EpilogueF32& ep);
 void pack_f32_panels16(const float* b_kn, int K, int N, PackedBF32* out);
 void run_f32_avx2(int M, const float* a, int lda, const PackedBF32& b, const EpilogueF32& ep);
+void conv_direct_f32_ref(const float* image, const ConvGeometry& g, int r0, int count, const PackedBF32& b,
+                         const EpilogueF32& ep);
+void conv_direct_f32_avx2(const float* image, const ConvGeometry& g, int r0, int count, const PackedBF32& b,
+                          const EpilogueF32& ep);
+
+// The taps of output row r that fall inside the image: ky in [ky_lo, ky_hi), kx in
+// [kx_lo, kx_hi), and the input pixel of tap (0, 0) at (iy0, ix0) (may be outside).
+struct ConvTaps {
+  int iy0, ix0, ky_lo, ky_hi, kx_lo, kx_hi;
+};
+inline ConvTaps conv_taps(const ConvGeometry& g, int r) {
+  const int ow = g.out_w();
+  ConvTaps t;
+  t.iy0 = (r / ow) * g.sh - g.ph;
+  t.ix0 = (r % ow) * g.sw - g.pw;
+  t.ky_lo = t.iy0 < 0 ? -t.iy0 : 0;
+  t.ky_hi = g.H - t.iy0 < g.kh ? g.H - t.iy0 : g.kh;
+  t.kx_lo = t.ix0 < 0 ? -t.ix0 : 0;
+  t.kx_hi = g.W - t.ix0 < g.kw ? g.W - t.ix0 : g.kw;
+  return t;
+}
 }  // namespace detail
 
 namespace {  // internal linkage: included by files built with different ISA flags

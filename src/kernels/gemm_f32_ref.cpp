@@ -46,4 +46,24 @@ void run_f32_ref(int M, const float* a, int lda, const PackedBF32& b, const Epil
   }
 }
 
+// The same sums as run_f32_ref over im2col rows, in the same k order, minus the padding
+// taps' zero products (adding +-0 to a sum that starts at +0 changes nothing).
+void conv_direct_f32_ref(const float* image, const ConvGeometry& g, int r0, int count, const PackedBF32& b,
+                         const EpilogueF32& ep) {
+  const int N = b.N, C = g.C;
+  for (int m = 0; m < count; ++m) {
+    const ConvTaps t = conv_taps(g, r0 + m);
+    for (int n = 0; n < N; ++n) {
+      float c = 0.f;
+      for (int ky = t.ky_lo; ky < t.ky_hi; ++ky)
+        for (int kx = t.kx_lo; kx < t.kx_hi; ++kx) {
+          const float* x = image + (static_cast<std::ptrdiff_t>(t.iy0 + ky) * g.W + t.ix0 + kx) * C;
+          const int k0 = (ky * g.kw + kx) * C;
+          for (int ci = 0; ci < C; ++ci) c = c + x[ci] * b.data[static_cast<size_t>(k0 + ci) * N + n];
+        }
+      epilogue_f32_element(ep, m, n, c);
+    }
+  }
+}
+
 }  // namespace ttq::kernels::detail

@@ -5,9 +5,11 @@ namespace ttq::kernels {
 
 const std::vector<GemmF32Kernel>& gemm_f32_kernels() {
   static const std::vector<GemmF32Kernel> table = {
-      {"gemm_f32_ref", Isa::scalar, 1, 50000, detail::pack_f32_ref, detail::run_f32_ref},
+      {"gemm_f32_ref", Isa::scalar, 1, 50000, detail::pack_f32_ref, detail::run_f32_ref,
+       detail::conv_direct_f32_ref},
 #ifdef TTQ_KERNELS_X86
-      {"gemm_f32_avx2_6x16", Isa::avx2, 6, 100000, detail::pack_f32_panels16, detail::run_f32_avx2},
+      {"gemm_f32_avx2_6x16", Isa::avx2, 6, 100000, detail::pack_f32_panels16, detail::run_f32_avx2,
+       detail::conv_direct_f32_avx2},
 #endif
   };
   return table;

@@ -569,14 +569,16 @@ class Compiler {
       if (st.kind != StepKind::gemm) continue;
       GemmLayer& L = st.gemm;
       const size_t rows = static_cast<size_t>(plan_.max_rows);
-      L.indirect = opt_.indirect_convs && L.int8 && !L.direct && L.Cg % 4 == 0;
-      if (L.indirect) {
+      L.indirect = opt_.indirect_convs && !L.direct &&
+                   (L.int8 ? L.Cg % 4 == 0 : L.groups == 1 && L.K <= kernels::kMaxDirectConvK);
+      if (L.int8 && L.indirect) {
         L.tap_offsets = tap_offsets(L);
         plan_.zero_run = std::max(plan_.zero_run, static_cast<size_t>(L.Cg));
       } else if (L.int8) {
         if (!L.direct) plan_.scratch_u8 = std::max(plan_.scratch_u8, rows * L.K);
       } else {
-        plan_.scratch_f32 = std::max(plan_.scratch_f32, rows * (st.gemm.direct ? 0 : st.gemm.K) + rows * st.gemm.Og);
+        const bool im2col = !L.direct && !L.indirect;
+        plan_.scratch_f32 = std::max(plan_.scratch_f32, rows * (im2col ? L.K : 0) + rows * L.Og);
       }
     }
   }

@@ -247,14 +247,14 @@ class Executor {
     // The kernel's epilogue has one output and no residual; otherwise finish here.
     const bool finish_here = res || (y.f && y.q);
     const Tiles t = tiles(L, *L.kernel_f32);
+    const size_t image_elems = static_cast<size_t>(L.in_h) * L.in_w * L.in_c;
     auto task = [&](int task, int worker) {
       int m0, count, image, r0;
       task_rows(t, task, &m0, &count, &image, &r0);
       float* scratch = ws_.scratch_f32[worker].data();
-      float* tmp = scratch + (L.direct ? 0 : static_cast<size_t>(plan_.max_rows) * L.K);
+      const bool im2col = !L.direct && !L.indirect;
+      float* tmp = scratch + (im2col ? static_cast<size_t>(plan_.max_rows) * L.K : 0);
       for (int g = 0; g < L.groups; ++g) {
-        int lda;
-        const float* a = gemm_rows(L, x, m0, image, r0, count, g, scratch, &lda);
         kernels::EpilogueF32 ep;
         ep.scale = L.scale.data() + g * L.Og;
         ep.bias = L.bias.data() + g * L.Og;
@@ -272,7 +272,13 @@ class Executor {
             ep.out_inv_scale = y.inv_scale;
           }
         }
-        L.kernel_f32->run(count, a, lda, L.packed_f32[g], ep);
+        if (L.indirect) {  // ungrouped, few taps: read in place
+          L.kernel_f32->conv_direct(x + image * image_elems, geometry(L), r0, count, L.packed_f32[g], ep);
+        } else {
+          int lda;
+          const float* a = gemm_rows(L, x, m0, image, r0, count, g, scratch, &lda);
+          L.kernel_f32->run(count, a, lda, L.packed_f32[g], ep);
+        }
         if (finish_here) {
           for (int r = 0; r < count; ++r) {
             float* row = tmp + static_cast<size_t>(r) * L.Og;

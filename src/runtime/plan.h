@@ -43,10 +43,11 @@ struct GemmLayer {
   int kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0;
   int groups = 1, Cg = 0, Og = 0, K = 0;  // K = kh * kw * Cg
   bool direct = false;  // 1x1, stride 1, no padding: the input rows are the GEMM rows
-  // int8, not direct, Cg % 4 == 0: the kernel reads each tap's channels in place
-  // (run_indirect) instead of an im2col copy. tap_offsets[row * kh*kw + tap]: byte
+  // Not direct, and the kernel reads each tap in the input image instead of an im2col
+  // copy: int8 with Cg % 4 == 0 (run_indirect; tap_offsets[row * kh*kw + tap]: byte
   // offset of that tap's pixel in the input image, -1 in the padding; shared by the
-  // layers of one geometry.
+  // layers of one geometry), or fp32 ungrouped with K <= kMaxDirectConvK (conv_direct:
+  // an image network's first conv).
   bool indirect = false;
   std::shared_ptr<const std::vector<int32_t>> tap_offsets;
   std::vector<float> scale, bias;  // [O]: y = acc * scale + bias

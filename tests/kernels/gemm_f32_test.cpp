@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
+#include <string>
+#include <utility>
 
 #include "common/error.h"
 #include "gemm_test_util.h"
@@ -114,6 +117,65 @@ TEST(GemmF32, FirstConvAndLastFcShapes) {
   check_case(rng, F32Case{784, 16, 9, 0, 0, true, true, true, true});     // 3x3 conv, 1 channel, 28x28
   check_case(rng, F32Case{1024, 16, 27, 0, 0, true, true, true, false});  // 3x3 conv, 3 channels, 32x32
   check_case(rng, F32Case{8, 10, 512, 0, 0, false, true, false, false});  // FC to 10 classes
+}
+
+// conv_direct reads the taps in place and skips the padding; it must give each kernel's
+// own `run` on the im2col rows bit for bit (same sums in the same order), over row
+// ranges that start and end anywhere, with and without the u8 output, and leave the
+// columns past N alone.
+TEST(GemmF32, DirectConvEqualsRunOnIm2colRows) {
+  std::mt19937 rng(11);
+  struct Geo {
+    int H, W, C, kh, kw, s, p;
+  };
+  const Geo geos[] = {{28, 28, 1, 3, 3, 1, 1}, {7, 5, 3, 3, 3, 2, 1}, {6, 9, 1, 5, 5, 1, 2}, {4, 4, 2, 3, 3, 1, 0},
+                      {3, 8, 3, 1, 1, 1, 0},   {5, 5, 1, 3, 3, 2, 2}};
+  for (const auto& k : gemm_f32_kernels()) {
+    if (!cpu_supports(k.isa)) continue;
+    for (const Geo& geo : geos) {
+      for (int N : {5, 16, 20, 64}) {
+        for (bool u8 : {false, true}) {
+          const ConvGeometry g{geo.H, geo.W, geo.C, geo.kh, geo.kw, geo.s, geo.s, geo.p, geo.p};
+          ASSERT_LE(g.k(), kMaxDirectConvK);
+          const int M = g.rows(), K = g.k(), ldc = N + 3;
+          const auto image = random_f32(rng, static_cast<size_t>(geo.H) * geo.W * geo.C, -1.f, 1.f);
+          const auto w = random_f32(rng, static_cast<size_t>(K) * N, -1.f, 1.f);
+          const auto scale = random_f32(rng, N, 0.5f, 2.f), bias = random_f32(rng, N, -1.f, 1.f);
+          std::vector<float> rows(static_cast<size_t>(M) * K);
+          im2col_f32_nhwc(image.data(), g, rows.data(), K);
+          PackedBF32 packed;
+          k.pack(w.data(), K, N, &packed);
+          auto epilogue = [&](std::vector<float>* f, std::vector<uint8_t>* q, int m0) {
+            EpilogueF32 ep;
+            ep.scale = scale.data();
+            ep.bias = bias.data();
+            ep.relu = N % 2 == 0;
+            ep.ldc = ldc;
+            if (u8) {
+              ep.out_u8 = q->data() + static_cast<size_t>(m0) * ldc;
+              ep.out_inv_scale = 60.f;
+            } else {
+              ep.out_f32 = f->data() + static_cast<size_t>(m0) * ldc;
+            }
+            return ep;
+          };
+          std::vector<float> want_f(static_cast<size_t>(M) * ldc, -7.f), got_f = want_f;
+          std::vector<uint8_t> want_q(static_cast<size_t>(M) * ldc, 7), got_q = want_q;
+          k.run(M, rows.data(), K, packed, epilogue(&want_f, &want_q, 0));
+          // Three row ranges of uneven sizes.
+          const int cut1 = M / 3, cut2 = M - M / 5;
+          for (auto [r0, r1] : {std::pair{0, cut1}, std::pair{cut1, cut2}, std::pair{cut2, M}}) {
+            if (r1 > r0) k.conv_direct(image.data(), g, r0, r1 - r0, packed, epilogue(&got_f, &got_q, r0));
+          }
+          const std::string what = std::string(k.name) + " " + std::to_string(geo.H) + "x" + std::to_string(geo.W) +
+                                   "x" + std::to_string(geo.C) + " k" + std::to_string(geo.kh) + " s" +
+                                   std::to_string(geo.s) + " p" + std::to_string(geo.p) + " N" + std::to_string(N);
+          ASSERT_EQ(got_q, want_q) << what;
+          ASSERT_EQ(0, std::memcmp(got_f.data(), want_f.data(), want_f.size() * sizeof(float))) << what;
+        }
+      }
+    }
+  }
 }
 
 TEST(GemmF32, PackRejectsEmptyShapes) {
