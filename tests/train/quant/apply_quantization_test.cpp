@@ -165,9 +165,11 @@ TEST(ApplyQuantization, ConstrainQuantizersReachesEveryLayer) {
 // Only the quantized layers' latent weights are scaled: fp32 layers, BatchNorm and the
 // quantizers' Wp/Wn keep their gradients.
 TEST(ApplyQuantization, ScaleLatentGradientsTouchesOnlyQuantizedWeights) {
+  // Seeded before the weights are drawn: with some draws every negative ternary weight of
+  // fc1 meets a dead ReLU and fc1.quant.wn gets no gradient (failed 1 run in 30 unseeded).
+  torch::manual_seed(3);
   SmallNet net;
   attach_ttq(*net, QuantSelection{}, TTQOptions{});
-  torch::manual_seed(3);
   net->forward(torch::randn({4, 1, 8, 8})).pow(2).sum().backward();
   std::map<std::string, torch::Tensor> before;
   for (const auto& p : net->named_parameters()) before[p.key()] = p.value().grad().clone();
