@@ -2,6 +2,8 @@
 // Built with -mavx2 -mfma.
 #include <immintrin.h>
 
+#include <cassert>
+
 #include "kernels/gemm_f32_impl.h"
 
 namespace ttq::kernels {
@@ -92,58 +94,31 @@ void run_f32_avx2(int M, const float* a, int lda, const PackedBF32& b, const Epi
   }
 }
 
-// PX output pixels of one output row x 16 columns (one panel): per tap inside the image
-// one broadcast per pixel and two FMAs each, in run_f32_avx2's k order (so the same sums
-// bit for bit). The PX pixels share the tap range `t` (rows of taps ky_lo..ky_hi, columns
-// kx_lo..kx_hi), which the caller checks; x_at: input index of tap 0 of pixel 0, less
-// the k offset, so that no pointer is formed left of a padded border.
-template <int PX>
-void conv_pixels(const float* image, const ConvGeometry& g, const ConvTaps& t, int m, const float* bp, int n0, int N,
-                 const EpilogueF32& ep) {
-  constexpr int P = kF32Panel;
-  const int C = g.C;
-  __m256 acc[PX][2];
-#pragma GCC unroll 8
-  for (int p = 0; p < PX; ++p) acc[p][0] = acc[p][1] = _mm256_setzero_ps();
-  for (int ky = t.ky_lo; ky < t.ky_hi; ++ky) {
-    const std::ptrdiff_t x_at = (static_cast<std::ptrdiff_t>(t.iy0 + ky) * g.W + t.ix0 - ky * g.kw) * C;
-    for (int k = (ky * g.kw + t.kx_lo) * C, k_end = (ky * g.kw + t.kx_hi) * C; k < k_end; ++k) {
-      const __m256 w0 = _mm256_loadu_ps(bp + k * P), w1 = _mm256_loadu_ps(bp + k * P + 8);
-#pragma GCC unroll 8
-      for (int p = 0; p < PX; ++p) {
-        const __m256 a = _mm256_broadcast_ss(image + x_at + static_cast<std::ptrdiff_t>(p) * g.sw * C + k);
-        acc[p][0] = _mm256_fmadd_ps(a, w0, acc[p][0]);
-        acc[p][1] = _mm256_fmadd_ps(a, w1, acc[p][1]);
-      }
-    }
-  }
-#pragma GCC unroll 8
-  for (int p = 0; p < PX; ++p)
-    for (int v = 0; v < 2 && n0 + v * 8 < N; ++v) epilogue_f32_cols(ep, m + p, n0 + v * 8, N, acc[p][v]);
-}
-
-// The same for a geometry known at compile time (KH x KW taps over C channels): every
-// tap unrolled, PX pixels whose tap (0, 0) is at px[p] and whose kernel rows are
-// row_stride apart (W * C in the image, KW * C in a zero-padded patch). Zero taps of a
-// patch add +-0 to sums that start at +0: the same result as skipping them.
+// PX output pixels x 16 columns (one panel): per tap one broadcast per pixel and two
+// FMAs each, in run_f32_avx2's k order (so the same sums bit for bit). Pixel p's tap
+// (0, 0) is at px[p] and its kernel rows are row_stride apart (W * C in the image, kw * C
+// in a zero-padded patch; a patch's zero taps add +-0 to sums that start at +0: the same
+// as skipping them). KH, KW, C: the geometry when known at compile time (every tap
+// unrolled), else 0 and read from g.
 template <int KH, int KW, int C, int PX>
-void conv_fixed(const float* const (&px)[PX], std::ptrdiff_t row_stride, int m, const float* bp, int n0, int N,
-                const EpilogueF32& ep) {
+void conv_pixels(const ConvGeometry& g, const float* const (&px)[PX], std::ptrdiff_t row_stride, int m,
+                 const float* bp, int n0, int N, const EpilogueF32& ep) {
   constexpr int P = kF32Panel;
+  const int kh = KH ? KH : g.kh, kw = KW ? KW : g.kw, cs = C ? C : g.C;
   __m256 acc[PX][2];
 #pragma GCC unroll 8
   for (int p = 0; p < PX; ++p) acc[p][0] = acc[p][1] = _mm256_setzero_ps();
 #pragma GCC unroll 8
-  for (int ky = 0; ky < KH; ++ky)
+  for (int ky = 0; ky < kh; ++ky)
 #pragma GCC unroll 8
-    for (int kx = 0; kx < KW; ++kx)
+    for (int kx = 0; kx < kw; ++kx)
 #pragma GCC unroll 4
-      for (int c = 0; c < C; ++c) {
-        const int k = (ky * KW + kx) * C + c;
+      for (int c = 0; c < cs; ++c) {
+        const int k = (ky * kw + kx) * cs + c;
         const __m256 w0 = _mm256_loadu_ps(bp + k * P), w1 = _mm256_loadu_ps(bp + k * P + 8);
 #pragma GCC unroll 8
         for (int p = 0; p < PX; ++p) {
-          const __m256 a = _mm256_broadcast_ss(px[p] + ky * row_stride + kx * C + c);
+          const __m256 a = _mm256_broadcast_ss(px[p] + ky * row_stride + kx * cs + c);
           acc[p][0] = _mm256_fmadd_ps(a, w0, acc[p][0]);
           acc[p][1] = _mm256_fmadd_ps(a, w1, acc[p][1]);
         }
@@ -155,62 +130,55 @@ void conv_fixed(const float* const (&px)[PX], std::ptrdiff_t row_stride, int m, 
 
 // Blocks of kPx pixels (12 accumulators, as the GEMM tile: a lone pixel's two FMA chains
 // would wait on the FMA latency) where kPx pixels of one output row all have every tap
-// inside the image; single pixels elsewhere. Fixed: KH, KW, C known at compile time
-// (border pixels then go through a zero-padded patch of their taps); else any geometry,
-// border taps skipped.
+// inside the image; single pixels elsewhere, border ones through a zero-padded patch of
+// their taps.
 constexpr int kPx = 6;
 
 template <int KH, int KW, int C>
 void conv_direct_avx2(const float* image, const ConvGeometry& g, int r0, int count, const PackedBF32& b,
                       const EpilogueF32& ep) {
   constexpr int P = kF32Panel;
-  constexpr bool fixed = KH > 0;
   const int K = b.K, N = b.N, ow = g.out_w();
-  const std::ptrdiff_t row_stride = static_cast<std::ptrdiff_t>(g.W) * g.C;
+  const int kh = KH ? KH : g.kh, kw = KW ? KW : g.kw, cs = C ? C : g.C;
+  const std::ptrdiff_t row_stride = static_cast<std::ptrdiff_t>(g.W) * cs;
   for (int m = 0; m < count;) {
     const ConvTaps t = conv_taps(g, r0 + m);
     const int ox = (r0 + m) % ow;
-    const bool inside = t.ky_lo == 0 && t.ky_hi == g.kh && t.kx_lo == 0 && t.kx_hi == g.kw;
+    const bool inside = t.ky_lo == 0 && t.ky_hi == kh && t.kx_lo == 0 && t.kx_hi == kw;
     const bool block =
-        inside && m + kPx <= count && ox + kPx <= ow && conv_taps(g, r0 + m + kPx - 1).kx_hi == g.kw;
+        inside && m + kPx <= count && ox + kPx <= ow && conv_taps(g, r0 + m + kPx - 1).kx_hi == kw;
     // Tap (0, 0) of pixel m: in the image, or in a zero-padded patch of its taps.
-    alignas(32) float patch[fixed ? KH * KW * C : 1];
-    const float* px0 = inside ? image + (static_cast<std::ptrdiff_t>(t.iy0) * g.W + t.ix0) * g.C : patch;
-    if constexpr (fixed) {
-      if (!inside) {
-        for (int ky = 0; ky < KH; ++ky)
-          for (int kx = 0; kx < KW; ++kx)
-            for (int c = 0; c < C; ++c) {
-              const bool in = ky >= t.ky_lo && ky < t.ky_hi && kx >= t.kx_lo && kx < t.kx_hi;
-              patch[(ky * KW + kx) * C + c] =
-                  in ? image[(static_cast<std::ptrdiff_t>(t.iy0 + ky) * g.W + t.ix0 + kx) * C + c] : 0.f;
-            }
-      }
+    alignas(32) float patch[kMaxDirectConvK];
+    const float* px0 = inside ? image + (static_cast<std::ptrdiff_t>(t.iy0) * g.W + t.ix0) * cs : patch;
+    if (!inside) {
+      for (int ky = 0; ky < kh; ++ky)
+        for (int kx = 0; kx < kw; ++kx)
+          for (int c = 0; c < cs; ++c) {
+            const bool in = ky >= t.ky_lo && ky < t.ky_hi && kx >= t.kx_lo && kx < t.kx_hi;
+            patch[(ky * kw + kx) * cs + c] =
+                in ? image[(static_cast<std::ptrdiff_t>(t.iy0 + ky) * g.W + t.ix0 + kx) * cs + c] : 0.f;
+          }
     }
     for (int n0 = 0; n0 < N; n0 += P) {
       const float* bp = b.data.data() + static_cast<std::ptrdiff_t>(n0 / P) * K * P;
-      if constexpr (fixed) {
-        if (block) {
-          const float* px[kPx];
-          for (int p = 0; p < kPx; ++p) px[p] = px0 + static_cast<std::ptrdiff_t>(p) * g.sw * C;
-          conv_fixed<KH, KW, C, kPx>(px, row_stride, m, bp, n0, N, ep);
-        } else {
-          const float* const px[1] = {px0};
-          conv_fixed<KH, KW, C, 1>(px, inside ? row_stride : KW * C, m, bp, n0, N, ep);
-        }
-      } else if (block) {
-        conv_pixels<kPx>(image, g, t, m, bp, n0, N, ep);
+      if (block) {
+        const float* px[kPx];
+        for (int p = 0; p < kPx; ++p) px[p] = px0 + static_cast<std::ptrdiff_t>(p) * g.sw * cs;
+        conv_pixels<KH, KW, C, kPx>(g, px, row_stride, m, bp, n0, N, ep);
       } else {
-        conv_pixels<1>(image, g, t, m, bp, n0, N, ep);
+        const float* const px[1] = {px0};
+        conv_pixels<KH, KW, C, 1>(g, px, inside ? row_stride : kw * cs, m, bp, n0, N, ep);
       }
     }
     m += block ? kPx : 1;
   }
 }
 
-// The first convs of the networks here: 3x3 over 1 (MNIST) or 3 (RGB) channels.
+// Unrolled for the first convs of the networks here, 3x3 over 1 (MNIST) or 3 (RGB)
+// channels; runtime loops for any other geometry.
 void conv_direct_f32_avx2(const float* image, const ConvGeometry& g, int r0, int count, const PackedBF32& b,
                           const EpilogueF32& ep) {
+  assert(g.k() <= kMaxDirectConvK);  // the patch's size
   if (g.kh == 3 && g.kw == 3 && g.C == 1) return conv_direct_avx2<3, 3, 1>(image, g, r0, count, b, ep);
   if (g.kh == 3 && g.kw == 3 && g.C == 3) return conv_direct_avx2<3, 3, 3>(image, g, r0, count, b, ep);
   conv_direct_avx2<0, 0, 0>(image, g, r0, count, b, ep);
