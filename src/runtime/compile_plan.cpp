@@ -575,10 +575,9 @@ class Compiler {
         L.tap_offsets = tap_offsets(L);
         plan_.zero_run = std::max(plan_.zero_run, static_cast<size_t>(L.Cg));
       } else if (L.int8) {
-        if (!L.direct) plan_.scratch_u8 = std::max(plan_.scratch_u8, rows * L.K);
+        if (L.im2col()) plan_.scratch_u8 = std::max(plan_.scratch_u8, rows * L.K);
       } else {
-        const bool im2col = !L.direct && !L.indirect;
-        plan_.scratch_f32 = std::max(plan_.scratch_f32, rows * (im2col ? L.K : 0) + rows * L.Og);
+        plan_.scratch_f32 = std::max(plan_.scratch_f32, rows * (L.im2col() ? L.K : 0) + rows * L.Og);
       }
     }
   }

@@ -170,6 +170,12 @@ class Executor {
     return {L.in_h, L.in_w, L.in_c, L.kh, L.kw, L.sh, L.sw, L.ph, L.pw};
   }
 
+  // Image `image` of a layer's input x.
+  template <class T>
+  static const T* image_of(const GemmLayer& L, const T* x, int image) {
+    return x + static_cast<size_t>(image) * L.in_h * L.in_w * L.in_c;
+  }
+
   // A task's A rows for group g: in place for a direct layer (1x1, stride 1, or linear),
   // else gathered into `scratch` by im2col. Returns the rows and sets *lda.
   template <class T>
@@ -179,11 +185,10 @@ class Executor {
       *lda = L.in_c;
       return x + static_cast<size_t>(m0) * L.in_c + g * L.Cg;
     }
-    const size_t image_elems = static_cast<size_t>(L.in_h) * L.in_w * L.in_c;
     if constexpr (std::is_same_v<T, uint8_t>) {
-      kernels::im2col_rows_u8(x + image * image_elems, geometry(L), g * L.Cg, L.Cg, r0, count, scratch, L.K);
+      kernels::im2col_rows_u8(image_of(L, x, image), geometry(L), g * L.Cg, L.Cg, r0, count, scratch, L.K);
     } else {
-      kernels::im2col_rows_f32(x + image * image_elems, geometry(L), g * L.Cg, L.Cg, r0, count, scratch, L.K);
+      kernels::im2col_rows_f32(image_of(L, x, image), geometry(L), g * L.Cg, L.Cg, r0, count, scratch, L.K);
     }
     *lda = L.K;
     return scratch;
@@ -200,7 +205,6 @@ class Executor {
     const float inv = y.has_u8 ? 1.f / y.scale : 0.f;
     const int O = L.out_c;
     const Tiles t = tiles(L, *L.kernel);
-    const size_t image_elems = static_cast<size_t>(L.in_h) * L.in_w * L.in_c;
     auto task = [&](int task, int worker) {
       int m0, count, image, r0;
       task_rows(t, task, &m0, &count, &image, &r0);
@@ -226,7 +230,7 @@ class Executor {
           kernels::IndirectA taps;
           taps.segments = L.kh * L.kw;
           taps.seg_k = L.Cg;
-          taps.base = x + image * image_elems + g * L.Cg;
+          taps.base = image_of(L, x, image) + g * L.Cg;
           taps.offsets = L.tap_offsets->data() + static_cast<size_t>(r0) * taps.segments;
           taps.zeros = ws_.zeros.data();
           L.kernel->run_indirect(count, taps, L.packed[g], ep);
@@ -247,13 +251,11 @@ class Executor {
     // The kernel's epilogue has one output and no residual; otherwise finish here.
     const bool finish_here = res || (y.f && y.q);
     const Tiles t = tiles(L, *L.kernel_f32);
-    const size_t image_elems = static_cast<size_t>(L.in_h) * L.in_w * L.in_c;
     auto task = [&](int task, int worker) {
       int m0, count, image, r0;
       task_rows(t, task, &m0, &count, &image, &r0);
       float* scratch = ws_.scratch_f32[worker].data();
-      const bool im2col = !L.direct && !L.indirect;
-      float* tmp = scratch + (im2col ? static_cast<size_t>(plan_.max_rows) * L.K : 0);
+      float* tmp = scratch + (L.im2col() ? static_cast<size_t>(plan_.max_rows) * L.K : 0);
       for (int g = 0; g < L.groups; ++g) {
         kernels::EpilogueF32 ep;
         ep.scale = L.scale.data() + g * L.Og;
@@ -273,7 +275,7 @@ class Executor {
           }
         }
         if (L.indirect) {  // ungrouped, few taps: read in place
-          L.kernel_f32->conv_direct(x + image * image_elems, geometry(L), r0, count, L.packed_f32[g], ep);
+          L.kernel_f32->conv_direct(image_of(L, x, image), geometry(L), r0, count, L.packed_f32[g], ep);
         } else {
           int lda;
           const float* a = gemm_rows(L, x, m0, image, r0, count, g, scratch, &lda);

@@ -49,6 +49,7 @@ struct GemmLayer {
   // layers of one geometry), or fp32 ungrouped with K <= kMaxDirectConvK (conv_direct:
   // an image network's first conv).
   bool indirect = false;
+  bool im2col() const { return !direct && !indirect; }  // rows copied into scratch
   std::shared_ptr<const std::vector<int32_t>> tap_offsets;
   std::vector<float> scale, bias;  // [O]: y = acc * scale + bias
   bool relu = false;
