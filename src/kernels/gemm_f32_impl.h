@@ -19,6 +19,9 @@ void conv_direct_f32_ref(const float* image, const ConvGeometry& g, int r0, int 
                          const EpilogueF32& ep);
 void conv_direct_f32_avx2(const float* image, const ConvGeometry& g, int r0, int count, const PackedBF32& b,
                           const EpilogueF32& ep);
+void run_f32_avx512(int M, const float* a, int lda, const PackedBF32& b, const EpilogueF32& ep);
+void conv_direct_f32_avx512(const float* image, const ConvGeometry& g, int r0, int count, const PackedBF32& b,
+                            const EpilogueF32& ep);
 
 // The taps of output row r that fall inside the image: ky in [ky_lo, ky_hi), kx in
 // [kx_lo, kx_hi), and the input pixel of tap (0, 0) at (iy0, ix0) (may be outside).

@@ -80,6 +80,12 @@ TEST(GemmF32, RegistryStartsWithTheScalarReference) {
   EXPECT_EQ(gemm_f32_kernels().front().isa, Isa::scalar);
   EXPECT_TRUE(cpu_supports(best_gemm_f32().isa));
   EXPECT_LE(static_cast<int>(best_gemm_f32().isa), static_cast<int>(active_isa()));
+  // The highest level allowed here wins (AVX-512 where the CPU has it and TTQ_ISA allows).
+  for (const auto& k : gemm_f32_kernels()) {
+    if (cpu_supports(k.isa) && k.isa <= active_isa()) {
+      EXPECT_GE(static_cast<int>(best_gemm_f32().isa), static_cast<int>(k.isa)) << k.name;
+    }
+  }
 }
 
 TEST(GemmF32, ReferenceComputesTheDefinition) {
@@ -117,6 +123,26 @@ TEST(GemmF32, FirstConvAndLastFcShapes) {
   check_case(rng, F32Case{784, 16, 9, 0, 0, true, true, true, true});     // 3x3 conv, 1 channel, 28x28
   check_case(rng, F32Case{1024, 16, 27, 0, 0, true, true, true, false});  // 3x3 conv, 3 channels, 32x32
   check_case(rng, F32Case{8, 10, 512, 0, 0, false, true, false, false});  // FC to 10 classes
+  check_case(rng, F32Case{192, 64, 147, 0, 0, true, true, true, true});   // ImageNet stem 7x7x3 task
+  check_case(rng, F32Case{190, 64, 147, 1, 2, true, true, true, false});  // ... its last, partial task
+  check_case(rng, F32Case{64, 1000, 512, 0, 0, false, true, false, false});  // FC to 1000 classes
+  check_case(rng, F32Case{1, 1000, 512, 0, 0, true, false, false, true});    // ... batch 1, u8
+}
+
+// Every tile's tails: M around the tile heights (6, 8, 12) and their multiples, N around
+// the 16-column panels and the 32/48/64-column blocks (masked last vector, fewer panels
+// in the last block), K = 1 and the stem's 147; every epilogue (null scale/bias, relu,
+// f32 or u8) over the grid.
+TEST(GemmF32, TileTailsMatchReference) {
+  std::mt19937 rng(7);
+  int i = 0;
+  for (int M : {1, 5, 6, 7, 11, 12, 13, 17, 25, 49})
+    for (int N : {1, 10, 15, 16, 17, 31, 33, 48, 63, 64, 65, 80, 100})
+      for (int K : {1, 147}) {
+        check_case(rng, F32Case{M, N, K, i % 3, (i / 3) % 2, i % 2 == 0, i % 4 < 2, i % 3 != 1, i % 5 < 2});
+        ++i;
+        if (HasFatalFailure()) return;
+      }
 }
 
 // conv_direct reads the taps in place and skips the padding; it must give each kernel's
@@ -133,7 +159,7 @@ TEST(GemmF32, DirectConvEqualsRunOnIm2colRows) {
   for (const auto& k : gemm_f32_kernels()) {
     if (!cpu_supports(k.isa)) continue;
     for (const Geo& geo : geos) {
-      for (int N : {5, 16, 20, 64}) {
+      for (int N : {5, 16, 20, 40, 64, 80}) {
         for (bool u8 : {false, true}) {
           const ConvGeometry g{geo.H, geo.W, geo.C, geo.kh, geo.kw, geo.s, geo.s, geo.p, geo.p};
           ASSERT_LE(g.k(), kMaxDirectConvK);
