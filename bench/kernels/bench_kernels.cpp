@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "common/cpu_model.h"
-#include "cpu_clock.h"
+#include "common/cpu_clock.h"
 #include "peak_probe.h"
 #include "kernels/gemm_f32.h"
 #include "kernels/gemm_u8s8.h"
@@ -33,22 +33,12 @@ const Shape kShapes[] = {
     {1024, 16, 144, "r20_s1_32x32"},  {64, 256, 2304, "r18_l4_8x8"},   {256, 128, 1152, "r18_l3_16x16"},
 };
 
-double peak_macs_per_cycle_u8(Isa isa) {
-  switch (isa) {
-    case Isa::avx2: return 64;
-    case Isa::avx_vnni: return 64;
-    case Isa::avx512_vnni: return 128;
-    case Isa::amx_int8: return 1024;
-    default: return 0;  // scalar: no meaningful peak
-  }
-}
-
 template <class Body>
 void timed_loop(benchmark::State& state, const Shape& s, double peak_mpc, Body body) {
   const double macs = static_cast<double>(s.M) * s.N * s.K;
-  const double t0 = ttq::bench::thread_cpu_seconds();  // CPU time: the machine is shared
+  const double t0 = ttq::thread_cpu_seconds();  // CPU time: the machine is shared
   for (auto _ : state) body();
-  const double sec = ttq::bench::thread_cpu_seconds() - t0;
+  const double sec = ttq::thread_cpu_seconds() - t0;
   const double rate = macs * static_cast<double>(state.iterations()) / sec;
   state.counters["GMAC/s"] = rate * 1e-9;
   if (peak_mpc > 0 && g_core_ghz > 0) state.counters["frac_peak"] = rate / (peak_mpc * g_core_ghz * 1e9);
@@ -71,7 +61,7 @@ void bench_u8s8(benchmark::State& state, const GemmU8S8Kernel* k, Shape s) {
   ep.relu = true;
   ep.out_u8 = out.data();
   ep.ldc = s.N;
-  timed_loop(state, s, peak_macs_per_cycle_u8(k->isa), [&] {
+  timed_loop(state, s, ttq::kernels::peak_macs_per_cycle(k->isa), [&] {
     k->run(s.M, a.data(), s.K, packed, ep);
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
@@ -91,8 +81,36 @@ void bench_f32(benchmark::State& state, const GemmF32Kernel* k, Shape s) {
   ep.relu = true;
   ep.out_f32 = out.data();
   ep.ldc = s.N;
-  timed_loop(state, s, k->isa == Isa::avx2 ? 16.0 : 0.0, [&] {
+  timed_loop(state, s, peak_f32_macs_per_cycle(k->isa), [&] {
     k->run(s.M, a.data(), s.K, packed, ep);
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  });
+}
+
+// conv_direct over one whole image (rows = output pixels, K = kh * kw * C <= 32).
+struct DirectShape {
+  ConvGeometry g;
+  int N;
+  const char* what;
+};
+
+void bench_f32_direct(benchmark::State& state, const GemmF32Kernel* k, DirectShape d) {
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> dist(-1.f, 1.f);
+  const Shape s{d.g.rows(), d.N, d.g.k(), d.what};
+  std::vector<float> image(static_cast<size_t>(d.g.H) * d.g.W * d.g.C), b(static_cast<size_t>(s.K) * s.N),
+      out(static_cast<size_t>(s.M) * s.N);
+  for (auto& x : image) x = dist(rng);
+  for (auto& x : b) x = dist(rng);
+  PackedBF32 packed;
+  k->pack(b.data(), s.K, s.N, &packed);
+  EpilogueF32 ep;
+  ep.relu = true;
+  ep.out_f32 = out.data();
+  ep.ldc = s.N;
+  timed_loop(state, s, peak_f32_macs_per_cycle(k->isa), [&] {
+    k->conv_direct(image.data(), d.g, 0, s.M, packed, ep);
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   });
@@ -101,8 +119,8 @@ void bench_f32(benchmark::State& state, const GemmF32Kernel* k, Shape s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  g_core_ghz = ttq::bench::measure_core_ghz();
-  const double tsc_ghz = ttq::bench::measure_tsc_ghz();
+  g_core_ghz = ttq::measure_core_ghz();
+  const double tsc_ghz = ttq::measure_tsc_ghz();
   char buf[64];
   benchmark::AddCustomContext("cpu_model", ttq::cpu_model_name().c_str());
   std::snprintf(buf, sizeof buf, "%.3f", g_core_ghz);
@@ -146,13 +164,24 @@ int main(int argc, char** argv) {
     }
   }
   const Shape f32_shapes[] = {{784, 16, 9, "r20_conv1_28x28"}, {1024, 16, 27, "cifar_conv1_32x32"},
-                              {64, 10, 512, "r18_fc_batch64"}, {49, 64, 576, "r20_s3_7x7"}};
+                              {64, 10, 512, "r18_fc_batch64"}, {49, 64, 576, "r20_s3_7x7"},
+                              // ImageNet ResNet-18: one runtime task of the 7x7/2 stem over
+                              // 3x224x224 (im2col rows), and the 1000-class FC at batch 64.
+                              {192, 64, 147, "r18_224_conv1"}, {64, 1000, 512, "r18_fc1000_batch64"}};
   for (const auto& k : gemm_f32_kernels()) {
     if (!cpu_supports(k.isa) || k.isa > active_isa()) continue;
     for (const Shape& s : f32_shapes) {
       const std::string name = std::string(k.name) + "/" + s.what + "/M" + std::to_string(s.M) + "_N" +
                                std::to_string(s.N) + "_K" + std::to_string(s.K);
       benchmark::RegisterBenchmark(name.c_str(), bench_f32, &k, s)->Unit(benchmark::kMicrosecond);
+    }
+    // The first convs that conv_direct reads in place (3x3, pad 1, N = 16).
+    const DirectShape direct[] = {{{28, 28, 1, 3, 3, 1, 1, 1, 1}, 16, "direct_mnist_conv1_28x28"},
+                                  {{32, 32, 3, 3, 3, 1, 1, 1, 1}, 16, "direct_cifar_conv1_32x32"}};
+    for (const DirectShape& d : direct) {
+      const std::string name = std::string(k.name) + "/" + d.what + "/M" + std::to_string(d.g.rows()) + "_N" +
+                               std::to_string(d.N) + "_K" + std::to_string(d.g.k());
+      benchmark::RegisterBenchmark(name.c_str(), bench_f32_direct, &k, d)->Unit(benchmark::kMicrosecond);
     }
   }
   benchmark::Initialize(&argc, argv);

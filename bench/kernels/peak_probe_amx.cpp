@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "cpu_clock.h"
+#include "common/cpu_clock.h"
 #include "peak_probe.h"
 
 namespace ttq::bench {

@@ -1,7 +1,7 @@
 // Internal to the peak probes: one timed loop of 12 independent `INSTR` per iteration.
 #pragma once
 
-#include "cpu_clock.h"
+#include "common/cpu_clock.h"
 
 #define TTQ_PROBE_BODY(INSTR, REG)                                                          \
   constexpr long kIters = 20'000'000;                                                       \

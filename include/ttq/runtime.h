@@ -40,6 +40,16 @@ struct Options {
   int batch_chunk = 16;
 };
 
+// One step of a model's compiled plan, timed by Model::profile.
+struct StepProfile {
+  std::string step;    // what runs: "gemm[u8s8] layer1.0.conv1+relu", "maxpool ...", as describe() lists it
+  std::string output;  // the value it writes, e.g. "64x56x56 u8"
+  std::string kernel;  // GEMM steps: the microkernel; else empty
+  bool int8 = false;   // a u8 x s8 GEMM (else fp32, or not a GEMM)
+  double ms = 0;       // wall time per run, mean over the profiled runs
+  double macs = 0;     // multiply-accumulates per run (GEMM steps; 0 for the others)
+};
+
 class Model {
  public:
   static Model load(const std::string& path, const Options& options = {});
@@ -59,6 +69,11 @@ class Model {
   // normalized here with the file's mean/std.
   std::vector<float> run_pixels(const uint8_t* pixels_nhwc, int batch);
   void run_pixels(const uint8_t* pixels_nhwc, int batch, float* logits);
+
+  // Runs `runs` times (after one untimed run) and returns each plan step's mean wall
+  // time, in plan order: where the time goes (`ttq bench --profile`). Timing adds a
+  // clock read per step; the logits are the same as run()'s.
+  std::vector<StepProfile> profile(const float* input_nchw, int batch, int runs);
 
   // argmax of the logits of one normalized NCHW image.
   int predict(const float* input_nchw);

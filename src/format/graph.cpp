@@ -45,6 +45,7 @@ void validate_node(const Node& n) {
     pair_attr(n, "kernel", 1);
     pair_attr(n, "stride", 1);
     pair_attr(n, "padding", 0);
+    require(!n.attrs.contains("int8") || n.attrs["int8"].is_boolean(), "node '" + n.name + "' attr 'int8' must be a boolean");
   } else if (n.op == "linear") {
     arity(1, 1);
     int_attr(n, "in_features", 1);

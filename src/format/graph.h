@@ -11,6 +11,9 @@
 //                          <name>.scale [O] (optional; per-output-channel multiplier, from folded BN),
 //                          <name>.bias [O] (optional)
 //                 y = conv(x, weight) * scale + bias
+//                 optional bool attr int8: an fp32-weight conv that reads the graph input runs
+//                 in int8 in the runtime (s8 weights per output channel, u8 input with a zero
+//                 point), e.g. an image network's first conv (`ttq export --int8-first-conv`)
 //   linear        in_features, out_features; tensors <name>.weight [out, in], <name>.scale?, <name>.bias?
 //   batchnorm     channels; tensors <name>.scale [C], <name>.bias [C]   (y = x*scale + bias, eval mode)
 //   relu          -

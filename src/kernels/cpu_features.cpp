@@ -4,6 +4,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "kernels/gemm_f32.h"
 #include "kernels/gemm_u8s8.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -114,6 +115,21 @@ Isa compute_active() {
 }
 
 }  // namespace
+
+double peak_macs_per_cycle(Isa isa) {
+  switch (isa) {
+    case Isa::avx2: return 64;
+    case Isa::avx_vnni: return 64;
+    case Isa::avx512_vnni: return 128;
+    case Isa::amx_int8: return 1024;
+    default: return 0;
+  }
+}
+
+double peak_f32_macs_per_cycle(Isa isa) {
+  if (isa == Isa::scalar) return 0;
+  return isa >= Isa::avx512_vnni ? 32 : 16;
+}
 
 const char* isa_name(Isa isa) {
   switch (isa) {

@@ -49,6 +49,10 @@ struct GemmF32Kernel {
                       const EpilogueF32& ep);
 };
 
+// fp32 multiply-adds per core cycle at best for a kernel of that level: two FMA ports of
+// 8 (AVX2) or 16 (AVX-512) lanes; 0 for scalar.
+double peak_f32_macs_per_cycle(Isa isa);
+
 // Largest K = kh * kw * C that conv_direct takes (5x5 over 1 channel, 3x3 over 3).
 constexpr int kMaxDirectConvK = 32;
 

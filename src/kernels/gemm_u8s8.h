@@ -39,6 +39,12 @@ bool cpu_supports(Isa isa);
 // (so one machine can test every level it has). Computed once.
 Isa active_isa();
 
+// The multiply-accumulates per core cycle a level's u8 x s8 instruction can issue at
+// best on the Intel cores it was designed for (two ports of vpmaddubsw / vpdpbusd, one
+// AMX tile unit: 64, 64, 128, 1024; 0 for scalar). The denominator of "fraction of
+// peak" figures; bench_kernels' probes measure what a given CPU really issues.
+double peak_macs_per_cycle(Isa isa);
+
 // The largest |B| every kernel takes (AVX2's), and the largest any takes (s8 without -128).
 constexpr int kCommonMaxWeight = 32;
 constexpr int kFullMaxWeight = 127;

@@ -35,17 +35,19 @@ inline void copy_run(void* dst, const void* src, size_t bytes) {
   for (; bytes > 0; --bytes) *d++ = *s++;
 }
 
-inline void zero_run(void* dst, size_t bytes) {
+// Padding: `pad` in every byte (0 for f32 zeros; a u8 input's zero point).
+inline void pad_run(void* dst, size_t bytes, unsigned char pad) {
   auto* d = static_cast<unsigned char*>(dst);
-  for (; bytes >= kChunk; bytes -= kChunk, d += kChunk) std::memset(d, 0, kChunk);
-  for (; bytes > 0; --bytes) *d++ = 0;
+  for (; bytes >= kChunk; bytes -= kChunk, d += kChunk) std::memset(d, pad, kChunk);
+  for (; bytes > 0; --bytes) *d++ = pad;
 }
 
 // RUN: bytes of one kernel row's taps (kw * cg * sizeof(T)) when known at compile
 // time, which turns the copy of an interior row into a few straight vector moves;
 // 0 for any other size.
 template <class T, size_t RUN>
-void im2col_rows(const T* in, const ConvGeometry& g, int c0, int cg, int r0, int count, T* out, int ldo) {
+void im2col_rows(const T* in, const ConvGeometry& g, int c0, int cg, int r0, int count, T* out, int ldo,
+                 unsigned char pad) {
   const int ow = g.out_w();
   const bool grouped = cg != g.C;
   const size_t tap = sizeof(T) * cg;
@@ -60,7 +62,7 @@ void im2col_rows(const T* in, const ConvGeometry& g, int c0, int cg, int r0, int
     for (int ky = 0; ky < g.kh; ++ky, dst += static_cast<std::ptrdiff_t>(g.kw) * cg) {
       const int iy = oy * g.sh - g.ph + ky;
       if (iy < 0 || iy >= g.H || kx_lo >= kx_hi) {
-        zero_run(dst, run);
+        pad_run(dst, run, pad);
         continue;
       }
       const T* src = in + (static_cast<std::ptrdiff_t>(iy) * g.W + ix0 + kx_lo) * g.C + c0;
@@ -72,14 +74,14 @@ void im2col_rows(const T* in, const ConvGeometry& g, int c0, int cg, int r0, int
         }
         continue;
       }
-      zero_run(dst, tap * kx_lo);
+      pad_run(dst, tap * kx_lo, pad);
       T* d = dst + static_cast<std::ptrdiff_t>(kx_lo) * cg;
       if (!grouped) {
         copy_run(d, src, tap * (kx_hi - kx_lo));
       } else {
         for (int kx = kx_lo; kx < kx_hi; ++kx, d += cg, src += g.C) copy_run(d, src, tap);
       }
-      zero_run(dst + static_cast<std::ptrdiff_t>(kx_hi) * cg, tap * (g.kw - kx_hi));
+      pad_run(dst + static_cast<std::ptrdiff_t>(kx_hi) * cg, tap * (g.kw - kx_hi), pad);
     }
     if (++ox == ow) ox = 0, ++oy;
   }
@@ -88,24 +90,25 @@ void im2col_rows(const T* in, const ConvGeometry& g, int c0, int cg, int r0, int
 // The kernel-row sizes of 3x3 convolutions over 1 or 3 f32 channels (first layers) and
 // 16, 32 and 64 channels (u8 and f32).
 template <class T>
-void im2col_rows_dispatch(const T* in, const ConvGeometry& g, int c0, int cg, int r0, int count, T* out, int ldo) {
+void im2col_rows_dispatch(const T* in, const ConvGeometry& g, int c0, int cg, int r0, int count, T* out, int ldo,
+                          unsigned char pad = 0) {
   switch (cg != g.C ? 0 : sizeof(T) * g.kw * cg) {
-    case 12: return im2col_rows<T, 12>(in, g, c0, cg, r0, count, out, ldo);
-    case 36: return im2col_rows<T, 36>(in, g, c0, cg, r0, count, out, ldo);
-    case 48: return im2col_rows<T, 48>(in, g, c0, cg, r0, count, out, ldo);
-    case 96: return im2col_rows<T, 96>(in, g, c0, cg, r0, count, out, ldo);
-    case 192: return im2col_rows<T, 192>(in, g, c0, cg, r0, count, out, ldo);
-    case 384: return im2col_rows<T, 384>(in, g, c0, cg, r0, count, out, ldo);
-    case 768: return im2col_rows<T, 768>(in, g, c0, cg, r0, count, out, ldo);
-    default: return im2col_rows<T, 0>(in, g, c0, cg, r0, count, out, ldo);
+    case 12: return im2col_rows<T, 12>(in, g, c0, cg, r0, count, out, ldo, pad);
+    case 36: return im2col_rows<T, 36>(in, g, c0, cg, r0, count, out, ldo, pad);
+    case 48: return im2col_rows<T, 48>(in, g, c0, cg, r0, count, out, ldo, pad);
+    case 96: return im2col_rows<T, 96>(in, g, c0, cg, r0, count, out, ldo, pad);
+    case 192: return im2col_rows<T, 192>(in, g, c0, cg, r0, count, out, ldo, pad);
+    case 384: return im2col_rows<T, 384>(in, g, c0, cg, r0, count, out, ldo, pad);
+    case 768: return im2col_rows<T, 768>(in, g, c0, cg, r0, count, out, ldo, pad);
+    default: return im2col_rows<T, 0>(in, g, c0, cg, r0, count, out, ldo, pad);
   }
 }
 
 }  // namespace
 
 void im2col_rows_u8(const uint8_t* in, const ConvGeometry& g, int c0, int cg, int r0, int count, uint8_t* out,
-                    int ldo) {
-  im2col_rows_dispatch(in, g, c0, cg, r0, count, out, ldo);
+                    int ldo, uint8_t pad) {
+  im2col_rows_dispatch(in, g, c0, cg, r0, count, out, ldo, pad);
 }
 void im2col_rows_f32(const float* in, const ConvGeometry& g, int c0, int cg, int r0, int count, float* out, int ldo) {
   im2col_rows_dispatch(in, g, c0, cg, r0, count, out, ldo);

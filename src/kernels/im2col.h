@@ -2,7 +2,7 @@
 // One image [H, W, C] -> rows (oy, ox) of K = kh * kw * Cg values in (ky, kx, c) order,
 // i.e. row-major K index = (ky * kw + kx) * Cg + c, which is how conv weights
 // [kh, kw, Cg, C_out] flatten to the K x N matrix. Padding positions are 0 (the
-// zero point of u8 post-ReLU activations, and 0.f for fp32).
+// zero point of u8 post-ReLU activations, and 0.f for fp32), or a u8 input's zero point.
 #pragma once
 
 #include <cstdint>
@@ -30,8 +30,9 @@ void im2col_f32_nhwc(const float* in, const ConvGeometry& g, float* out, int ldo
 // Rows [r0, r0 + count) of one group's matrix: channels [c0, c0 + cg) of each tap,
 // K = kh * kw * cg. This is what the runtime calls per GEMM task; the geometry is
 // trusted (checked once when the plan is compiled), so nothing here throws.
+// u8: padding taps hold `pad` (the input's zero point; 0 for post-ReLU activations).
 void im2col_rows_u8(const uint8_t* in, const ConvGeometry& g, int c0, int cg, int r0, int count, uint8_t* out,
-                    int ldo);
+                    int ldo, uint8_t pad = 0);
 void im2col_rows_f32(const float* in, const ConvGeometry& g, int c0, int cg, int r0, int count, float* out, int ldo);
 
 }  // namespace ttq::kernels

@@ -239,6 +239,11 @@ class Compiler {
     return std::max(it->second, 1e-12f) / 255.f;
   }
 
+  bool same_calibration(int a, int b) const {
+    const auto ia = file_.calibration.find(plan_.values[a].name), ib = file_.calibration.find(plan_.values[b].name);
+    return ia != file_.calibration.end() && ib != file_.calibration.end() && ia->second == ib->second;
+  }
+
   // The expected value of each row k of a layer's GEMM input (group `group`), from the
   // per-channel means of its input activation: a conv's tap weighs its channel's mean by
   // the share of output pixels for which it is not padding; a linear layer's input is
@@ -271,6 +276,117 @@ class Compiler {
     for (int c = 0; c < channels; ++c)
       for (int t = 0; t < taps; ++t) order.push_back(t * channels + c);
     return order;
+  }
+
+  // Ternary weights as the runtime's integer levels (ternary_levels.h), with their bias
+  // correction; the input is the u8 activation the calibration scales.
+  template <class WeightIndex>
+  void pack_ternary(const Node& n, GemmLayer& L, int in, bool conv, const Tensor& wt, const WeightIndex& weight_index) {
+    const std::string wname = n.name + ".weight";
+    const Value& x = plan_.values[in];
+    const int max_level = opt_.max_weight_level > 0 ? opt_.max_weight_level : opt_.kernel->max_weight;
+    const TernaryLevels lv = ternary_levels(wt.wp, wt.wn, max_level, wname);
+    const float in_scale = calibrated_scale(in, "feeds ternary layer '" + n.name + "'");
+    const std::vector<float> raw_scale = L.scale;  // what the exact sum gets before the bias
+    for (float& s : L.scale) s *= lv.unit * in_scale;
+    L.kernel = opt_.kernel;
+    const auto means = file_.calibration_mean.find(x.name);
+    std::vector<int8_t> b(static_cast<size_t>(L.K) * L.Og);
+    const std::vector<int> k_order = level_diffusion_order(L, conv);
+    for (int gi = 0; gi < L.groups; ++gi) {
+      for (int k = 0; k < L.K; ++k) {
+        for (int o = 0; o < L.Og; ++o) {
+          const int8_t code = wt.codes[weight_index(gi * L.Og + o, k)];
+          if (code < -1 || code > 1) fail("tensor '" + wname + "' holds an invalid ternary code");
+          b[static_cast<size_t>(k) * L.Og + o] = code;
+        }
+      }
+      decode_ternary_levels(b.data(), L.K, L.Og, lv, k_order);
+      if (means != file_.calibration_mean.end()) {
+        add_level_bias_correction(b.data(), L.K, L.Og, lv, expected_inputs(L, conv, gi, means->second, weight_index),
+                                  raw_scale.data() + gi * L.Og, L.bias.data() + gi * L.Og);
+      }
+      L.packed.emplace_back();
+      L.kernel->pack(b.data(), L.K, L.Og, &L.packed.back());
+    }
+  }
+
+  // An fp32 conv marked int8 (an image network's first conv): weights rounded to s8 per
+  // output channel (the largest |w| of a channel becomes the kernel's largest level), the
+  // graph input quantized to u8 with a zero point over the exact range of its normalized
+  // pixels. acc = sum w_q * q runs with padding taps at the zero point, and the zero point's
+  // share, z * sum_k w_q, comes off the bias.
+  template <class WeightIndex>
+  void pack_quantized_fp32(const Node& n, GemmLayer& L, int in, const Tensor& wt, const WeightIndex& weight_index) {
+    if (in != plan_.input || n.op != "conv2d" || L.groups != 1) {
+      fail("node '" + n.name + "' is marked int8 but only an ungrouped conv2d reading the graph input can be");
+    }
+    const Value& x = quantize_graph_input();
+    const int max_level = opt_.max_weight_level > 0 ? opt_.max_weight_level : opt_.kernel->max_weight;
+    std::vector<int8_t> b(static_cast<size_t>(L.K) * L.Og);
+    for (int o = 0; o < L.Og; ++o) {
+      float amax = 0.f;
+      for (int k = 0; k < L.K; ++k) amax = std::max(amax, std::fabs(wt.values[weight_index(o, k)]));
+      const float unit = amax > 0.f ? amax / static_cast<float>(max_level) : 1.f;
+      long colsum = 0;
+      for (int k = 0; k < L.K; ++k) {
+        const long q = std::lround(wt.values[weight_index(o, k)] / unit);
+        b[static_cast<size_t>(k) * L.Og + o] = static_cast<int8_t>(q);
+        colsum += q;
+      }
+      L.scale[o] *= unit * x.scale;
+      L.bias[o] -= static_cast<float>(x.zero_point) * static_cast<float>(colsum) * L.scale[o];
+    }
+    L.int8 = true;
+    L.pad_byte = x.zero_point;
+    L.kernel = opt_.kernel;
+    L.packed.emplace_back();
+    L.kernel->pack(b.data(), L.K, L.Og, &L.packed.back());
+  }
+
+  // The graph input as u8: normalized pixels x = (p/255 - mean) / std lie in
+  // [min_c -mean_c/std_c, max_c (1-mean_c)/std_c]; 255 steps over that range, and the
+  // zero point is where x = 0 (the padding's value).
+  const Value& quantize_graph_input() {
+    Value& x = plan_.values[plan_.input];
+    if (x.scale > 0.f) return x;
+    float lo = 0.f, hi = 0.f;
+    for (int c = 0; c < x.C; ++c) {
+      const float m = c < static_cast<int>(file_.input_mean.size()) ? file_.input_mean[c] : 0.f;
+      const float sd = c < static_cast<int>(file_.input_std.size()) ? file_.input_std[c] : 1.f;
+      if (!(sd > 0.f)) fail("input std must be > 0 to quantize the input");
+      lo = std::min(lo, (0.f - m) / sd);
+      hi = std::max(hi, (1.f - m) / sd);
+    }
+    x.scale = (hi - lo) / 255.f;
+    x.zero_point = static_cast<uint8_t>(std::clamp(std::lround(-lo / x.scale), 0L, 255L));
+    input_quantized_ = true;
+    return x;
+  }
+
+  template <class WeightIndex>
+  void pack_fp32(GemmLayer& L, const std::string& wname, const Tensor& wt, const WeightIndex& weight_index) {
+    const bool ternary = wt.encoding != Encoding::fp32;
+    L.kernel_f32 = opt_.kernel_f32;
+    for (int gi = 0; gi < L.groups; ++gi) {
+      std::vector<float> b(static_cast<size_t>(L.K) * L.Og);
+      for (int k = 0; k < L.K; ++k) {
+        for (int o = 0; o < L.Og; ++o) {
+          const size_t idx = weight_index(gi * L.Og + o, k);
+          float w;
+          if (ternary) {
+            const int8_t code = wt.codes[idx];
+            if (code < -1 || code > 1) fail("tensor '" + wname + "' holds an invalid ternary code");
+            w = code > 0 ? wt.wp : code < 0 ? -wt.wn : 0.f;
+          } else {
+            w = wt.values[idx];
+          }
+          b[static_cast<size_t>(k) * L.Og + o] = w;
+        }
+      }
+      L.packed_f32.emplace_back();
+      L.kernel_f32->pack(b.data(), L.K, L.Og, &L.packed_f32.back());
+    }
   }
 
   Step gemm_step(const Group& grp, int start) {
@@ -347,53 +463,13 @@ class Compiler {
     };
 
     L.int8 = !opt_.fp32_reference && ternary;
+    const bool int8_fp32 = !opt_.fp32_reference && !ternary && n.attrs.value("int8", false);
     if (L.int8) {
-      const int max_level = opt_.max_weight_level > 0 ? opt_.max_weight_level : opt_.kernel->max_weight;
-      const TernaryLevels lv = ternary_levels(wt.wp, wt.wn, max_level, wname);
-      const float in_scale = calibrated_scale(in, "feeds ternary layer '" + n.name + "'");
-      const std::vector<float> raw_scale = L.scale;  // what the exact sum gets before the bias
-      for (float& s : L.scale) s *= lv.unit * in_scale;
-      L.kernel = opt_.kernel;
-      const auto means = file_.calibration_mean.find(x.name);
-      std::vector<int8_t> b(static_cast<size_t>(L.K) * L.Og);
-      const std::vector<int> k_order = level_diffusion_order(L, conv);
-      for (int gi = 0; gi < L.groups; ++gi) {
-        for (int k = 0; k < L.K; ++k) {
-          for (int o = 0; o < L.Og; ++o) {
-            const int8_t code = wt.codes[weight_index(gi * L.Og + o, k)];
-            if (code < -1 || code > 1) fail("tensor '" + wname + "' holds an invalid ternary code");
-            b[static_cast<size_t>(k) * L.Og + o] = code;
-          }
-        }
-        decode_ternary_levels(b.data(), L.K, L.Og, lv, k_order);
-        if (means != file_.calibration_mean.end()) {
-          add_level_bias_correction(b.data(), L.K, L.Og, lv, expected_inputs(L, conv, gi, means->second, weight_index),
-                                    raw_scale.data() + gi * L.Og, L.bias.data() + gi * L.Og);
-        }
-        L.packed.emplace_back();
-        L.kernel->pack(b.data(), L.K, L.Og, &L.packed.back());
-      }
+      pack_ternary(n, L, in, conv, wt, weight_index);
+    } else if (int8_fp32) {
+      pack_quantized_fp32(n, L, in, wt, weight_index);
     } else {
-      L.kernel_f32 = opt_.kernel_f32;
-      for (int gi = 0; gi < L.groups; ++gi) {
-        std::vector<float> b(static_cast<size_t>(L.K) * L.Og);
-        for (int k = 0; k < L.K; ++k) {
-          for (int o = 0; o < L.Og; ++o) {
-            const size_t idx = weight_index(gi * L.Og + o, k);
-            float w;
-            if (ternary) {
-              const int8_t code = wt.codes[idx];
-              if (code < -1 || code > 1) fail("tensor '" + wname + "' holds an invalid ternary code");
-              w = code > 0 ? wt.wp : code < 0 ? -wt.wn : 0.f;
-            } else {
-              w = wt.values[idx];
-            }
-            b[static_cast<size_t>(k) * L.Og + o] = w;
-          }
-        }
-        L.packed_f32.emplace_back();
-        L.kernel_f32->pack(b.data(), L.K, L.Og, &L.packed_f32.back());
-      }
+      pack_fp32(L, wname, wt, weight_index);
     }
     if (opt_.release_weights) {
       Tensor& owned = opt_.release_weights->tensors.at(wname);
@@ -475,13 +551,24 @@ class Compiler {
         for (int in : st.inputs) reqs[in].push_back(any);
       }
     }
+    // A max-pool whose output is stored as bytes reads bytes too when its input is calibrated
+    // to the same largest value (a pool that covers its input: always): the max then stays
+    // in bytes, exactly (execute_plan's pool), and the producer writes a quarter of the bytes.
+    for (auto st = plan_.steps.rbegin(); st != plan_.steps.rend(); ++st) {
+      if (st->kind != StepKind::maxpool) continue;
+      const auto& r = reqs[st->output];
+      if (std::count(r.begin(), r.end(), u8) > 0 && same_calibration(st->inputs[0], st->output)) {
+        reqs[st->inputs[0]].push_back(u8);
+      }
+    }
     for (size_t v = 0; v < plan_.values.size(); ++v) {
       Value& val = plan_.values[v];
       const auto& r = reqs[v];
       val.has_u8 = std::count(r.begin(), r.end(), u8) > 0;
       val.has_f32 = std::count(r.begin(), r.end(), f32) > 0 || static_cast<int>(v) == plan_.output ||
                     (!val.has_u8 && (std::count(r.begin(), r.end(), any) > 0 || r.empty()));
-      if (val.has_u8) val.scale = calibrated_scale(static_cast<int>(v), "is stored as u8 (it feeds a ternary layer)");
+      const bool own_scale = static_cast<int>(v) == plan_.input && input_quantized_;
+      if (val.has_u8 && !own_scale) val.scale = calibrated_scale(static_cast<int>(v), "is stored as u8 (it feeds a ternary layer)");
     }
   }
 
@@ -570,7 +657,7 @@ class Compiler {
       GemmLayer& L = st.gemm;
       const size_t rows = static_cast<size_t>(plan_.max_rows);
       L.indirect = opt_.indirect_convs && !L.direct &&
-                   (L.int8 ? L.Cg % 4 == 0 : L.groups == 1 && L.K <= kernels::kMaxDirectConvK);
+                   (L.int8 ? L.Cg % 4 == 0 && L.pad_byte == 0 : L.groups == 1 && L.K <= kernels::kMaxDirectConvK);
       if (L.int8 && L.indirect) {
         L.tap_offsets = tap_offsets(L);
         plan_.zero_run = std::max(plan_.zero_run, static_cast<size_t>(L.Cg));
@@ -607,6 +694,7 @@ class Compiler {
 
   std::map<std::array<int, 9>, std::shared_ptr<const std::vector<int32_t>>> offsets_by_geometry_;
   const ModelFile& file_;
+  bool input_quantized_ = false;  // the graph input's u8 scale and zero point are set (quantize_graph_input)
   const CompileOptions& opt_;
   const format::Graph& g_;
   Plan plan_;

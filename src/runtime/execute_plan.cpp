@@ -1,6 +1,7 @@
 #include "runtime/execute_plan.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <type_traits>
@@ -24,7 +25,8 @@ struct In {
   const float* f = nullptr;
   const uint8_t* q = nullptr;
   float scale = 0.f;
-  float at(size_t i) const { return f ? f[i] : static_cast<float>(q[i]) * scale; }
+  float zero_point = 0.f;
+  float at(size_t i) const { return f ? f[i] : (static_cast<float>(q[i]) - zero_point) * scale; }
   // Locals, not members, in the loops: a store through dst could alias them otherwise,
   // and the compiler would reload them each element instead of vectorizing.
   void load(size_t i, size_t n, float* __restrict dst) const {
@@ -33,8 +35,8 @@ struct In {
       return;
     }
     const uint8_t* __restrict src = q + i;
-    const float s = scale;
-    for (size_t j = 0; j < n; ++j) dst[j] = static_cast<float>(src[j]) * s;
+    const float s = scale, z = zero_point;
+    for (size_t j = 0; j < n; ++j) dst[j] = (static_cast<float>(src[j]) - z) * s;
   }
 };
 
@@ -63,7 +65,7 @@ class Executor {
   uint8_t* u8_out(int v) const { return const_cast<uint8_t*>(u8(v)); }
   In in(int v) const {
     const Value& x = plan_.values[v];
-    return x.has_f32 ? In{f32(v), nullptr, 0.f} : In{nullptr, u8(v), x.scale};
+    return x.has_f32 ? In{f32(v), nullptr, 0.f, 0.f} : In{nullptr, u8(v), x.scale, static_cast<float>(x.zero_point)};
   }
   Out out(int v) const {
     const Value& y = plan_.values[v];
@@ -71,19 +73,14 @@ class Executor {
   }
 
   void run(const InputSource& src, float* logits) {
-    for (const Step& st : plan_.steps) {
-      switch (st.kind) {
-        case StepKind::input: input(st, src); break;
-        case StepKind::gemm: st.gemm.int8 ? gemm_int8(st) : gemm_f32(st); break;
-        case StepKind::maxpool:
-        case StepKind::avgpool: pool(st); break;
-        case StepKind::global_avgpool: global_avgpool(st); break;
-        case StepKind::concat: concat(st); break;
-        case StepKind::add:
-        case StepKind::relu:
-        case StepKind::affine:
-        case StepKind::copy: elementwise(st); break;
+    for (size_t i = 0; i < plan_.steps.size(); ++i) {
+      if (!ws_.step_seconds) {
+        step(plan_.steps[i], src);
+        continue;
       }
+      const auto t0 = std::chrono::steady_clock::now();
+      step(plan_.steps[i], src);
+      ws_.step_seconds[i] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     }
     const Value& o = plan_.values[plan_.output];
     const float* y = f32(plan_.output);
@@ -96,11 +93,29 @@ class Executor {
   }
 
  private:
+  void step(const Step& st, const InputSource& src) {
+    switch (st.kind) {
+      case StepKind::input: input(st, src); break;
+      case StepKind::gemm: st.gemm.int8 ? gemm_int8(st) : gemm_f32(st); break;
+      case StepKind::maxpool:
+      case StepKind::avgpool: pool(st); break;
+      case StepKind::global_avgpool: global_avgpool(st); break;
+      case StepKind::concat: concat(st); break;
+      case StepKind::add:
+      case StepKind::relu:
+      case StepKind::affine:
+      case StepKind::copy: elementwise(st); break;
+    }
+  }
+
   uint8_t* base(size_t per_image_offset) const { return ws_.arena + per_image_offset * n_; }
 
+  // The input as the plan stores it: f32, and u8 with its zero point for an int8 first conv.
   void input(const Step& st, const InputSource& src) {
     const Value& v = plan_.values[st.output];
-    const Out o = out(st.output);
+    float* xf = f32_out(st.output);
+    uint8_t* xq = u8_out(st.output);
+    const float inv = v.has_u8 ? 1.f / v.scale : 0.f, zero_point = static_cast<float>(v.zero_point);
     const size_t hw = static_cast<size_t>(v.H) * v.W, per = v.elems();
     auto task = [&](int b, int) {
       for (size_t p = 0; p < hw; ++p) {
@@ -112,7 +127,8 @@ class Executor {
           } else {
             x = (static_cast<float>(src.pixels_nhwc[at]) / 255.f - src.mean[c]) / src.std[c];
           }
-          o.put(at, x);
+          if (xf) xf[at] = x;
+          if (xq) xq[at] = kernels::quantize_u8(x * inv + zero_point);
         }
       }
     };
@@ -186,7 +202,7 @@ class Executor {
       return x + static_cast<size_t>(m0) * L.in_c + g * L.Cg;
     }
     if constexpr (std::is_same_v<T, uint8_t>) {
-      kernels::im2col_rows_u8(image_of(L, x, image), geometry(L), g * L.Cg, L.Cg, r0, count, scratch, L.K);
+      kernels::im2col_rows_u8(image_of(L, x, image), geometry(L), g * L.Cg, L.Cg, r0, count, scratch, L.K, L.pad_byte);
     } else {
       kernels::im2col_rows_f32(image_of(L, x, image), geometry(L), g * L.Cg, L.Cg, r0, count, scratch, L.K);
     }
@@ -299,36 +315,65 @@ class Executor {
     parallel(pool_, t.tasks, task);
   }
 
+  // Max- and average-pooling on NHWC, a task per output row, each window's taps read as
+  // whole channel runs (the loops over channels vectorize). A max-pool from bytes to bytes
+  // at one scale (compile_plan gives the input its output's scale) stays in bytes: rounding
+  // is monotone, so the byte of the max is the max of the bytes, exactly.
   void pool(const Step& st) {
     const Value& xv = plan_.values[st.inputs[0]];
     const Value& yv = plan_.values[st.output];
     const In x = in(st.inputs[0]);
     const Out y = out(st.output);
     const bool is_max = st.kind == StepKind::maxpool;
-    const int C = xv.C;
+    const bool bytes = is_max && xv.has_u8 && yv.has_u8 && xv.scale == yv.scale && xv.zero_point == 0;
+    const uint8_t* xq = u8(st.inputs[0]);
+    const size_t C = static_cast<size_t>(xv.C);
     const float inv_area = 1.f / static_cast<float>(st.kh * st.kw);
-    auto task = [&](int b, int) {
-      for (int oy = 0; oy < yv.H; ++oy) {
-        for (int ox = 0; ox < yv.W; ++ox) {
-          const size_t o_at = ((static_cast<size_t>(b) * yv.H + oy) * yv.W + ox) * C;
-          for (int c = 0; c < C; ++c) {
-            float acc = is_max ? -INFINITY : 0.f;
-            for (int ky = 0; ky < st.kh; ++ky) {
-              const int iy = oy * st.sh - st.ph + ky;
-              if (iy < 0 || iy >= xv.H) continue;
-              for (int kx = 0; kx < st.kw; ++kx) {
-                const int ix = ox * st.sw - st.pw + kx;
-                if (ix < 0 || ix >= xv.W) continue;
-                const float v = x.at(((static_cast<size_t>(b) * xv.H + iy) * xv.W + ix) * C + c);
-                acc = is_max ? std::max(acc, v) : acc + v;
+    auto task = [&](int t, int) {
+      const int b = t / yv.H, oy = t % yv.H;
+      const int y0 = std::max(0, oy * st.sh - st.ph), y1 = std::min(xv.H, oy * st.sh - st.ph + st.kh);
+      for (int ox = 0; ox < yv.W; ++ox) {
+        const int x0 = std::max(0, ox * st.sw - st.pw), x1 = std::min(xv.W, ox * st.sw - st.pw + st.kw);
+        const size_t o_at = ((static_cast<size_t>(b) * yv.H + oy) * yv.W + ox) * C;
+        const auto tap_at = [&](int iy, int ix) { return ((static_cast<size_t>(b) * xv.H + iy) * xv.W + ix) * C; };
+        if (bytes) {
+          uint8_t* __restrict o = y.q + o_at;
+          std::memcpy(o, xq + tap_at(y0, x0), C);
+          for (int iy = y0; iy < y1; ++iy) {
+            for (int ix = x0; ix < x1; ++ix) {
+              const uint8_t* __restrict p = xq + tap_at(iy, ix);
+              for (size_t c = 0; c < C; ++c) o[c] = std::max(o[c], p[c]);
+            }
+          }
+          if (y.f) {
+            for (size_t c = 0; c < C; ++c) y.f[o_at + c] = static_cast<float>(o[c]) * yv.scale;
+          }
+          continue;
+        }
+        constexpr size_t kChunk = 256;
+        float acc[kChunk], v[kChunk];
+        for (size_t c0 = 0; c0 < C; c0 += kChunk) {
+          const size_t n = std::min(kChunk, C - c0);
+          x.load(tap_at(y0, x0) + c0, n, acc);
+          for (int iy = y0; iy < y1; ++iy) {
+            for (int ix = x0; ix < x1; ++ix) {
+              if (iy == y0 && ix == x0) continue;
+              x.load(tap_at(iy, ix) + c0, n, v);
+              if (is_max) {
+                for (size_t c = 0; c < n; ++c) acc[c] = acc[c] < v[c] ? v[c] : acc[c];
+              } else {
+                for (size_t c = 0; c < n; ++c) acc[c] += v[c];
               }
             }
-            y.put(o_at + c, is_max ? acc : acc * inv_area);  // avg counts padding (count_include_pad)
           }
+          if (!is_max) {
+            for (size_t c = 0; c < n; ++c) acc[c] *= inv_area;  // counts the padding (count_include_pad)
+          }
+          y.store(o_at + c0, n, acc);
         }
       }
     };
-    parallel(pool_, n_, task);
+    parallel(pool_, n_ * yv.H, task);
   }
 
   void global_avgpool(const Step& st) {

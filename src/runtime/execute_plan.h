@@ -16,6 +16,9 @@ struct Workspace {
   std::vector<std::vector<uint8_t>> scratch_u8;  // one per worker, plan.scratch_u8 bytes
   std::vector<std::vector<float>> scratch_f32;   // one per worker, plan.scratch_f32 floats
   std::vector<uint8_t> zeros;                    // plan.zero_run zero bytes (padding taps)
+  // When set (Model::profile), each step's wall time in seconds is added to
+  // step_seconds[step index]; plan.steps.size() entries.
+  double* step_seconds = nullptr;
 };
 
 // Exactly one of nchw (normalized floats) or pixels_nhwc (0..255, normalized with mean/std).

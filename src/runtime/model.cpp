@@ -13,6 +13,23 @@ void check_batch(int batch, const void* input) {
   if (input == nullptr) throw ArgumentError("input pointer is null", "pass batch * C * H * W values");
 }
 
+// "gemm[u8s8] layer1.0.conv1+..." as describe() and profile() name a step.
+std::string step_title(const runtime::Step& st) {
+  std::string t = runtime::step_kind_name(st.kind);
+  if (st.kind == runtime::StepKind::gemm) t += st.gemm.int8 ? "[u8s8]" : "[f32]";
+  return t + " " + st.label;
+}
+
+std::string value_title(const runtime::Value& y) {
+  return std::to_string(y.C) + "x" + std::to_string(y.H) + "x" + std::to_string(y.W) + (y.has_u8 ? " u8" : "") +
+         (y.has_f32 ? " f32" : "");
+}
+
+// Multiply-accumulates of one image through a GEMM step.
+double gemm_macs(const runtime::GemmLayer& L) {
+  return static_cast<double>(L.out_h) * L.out_w * L.out_c * L.K;
+}
+
 }  // namespace
 
 void Model::Impl::run(const runtime::InputSource& src, int batch, float* logits) {
@@ -140,6 +157,37 @@ std::vector<float> Model::run_pixels(const uint8_t* pixels_nhwc, int batch) {
   return logits;
 }
 
+std::vector<StepProfile> Model::profile(const float* input_nchw, int batch, int runs) {
+  if (runs < 1) throw ArgumentError("runs must be >= 1, got " + std::to_string(runs), "profile at least one run");
+  std::vector<float> logits(static_cast<size_t>(batch) * impl_->num_classes);
+  run(input_nchw, batch, logits.data());  // warm: arena sized, pages touched
+  const runtime::Plan& p = impl_->plan;
+  std::vector<double> seconds(p.steps.size(), 0.0);
+  impl_->ws.step_seconds = seconds.data();
+  try {
+    for (int i = 0; i < runs; ++i) run(input_nchw, batch, logits.data());
+  } catch (...) {
+    impl_->ws.step_seconds = nullptr;
+    throw;
+  }
+  impl_->ws.step_seconds = nullptr;
+  std::vector<StepProfile> out;
+  for (size_t i = 0; i < p.steps.size(); ++i) {
+    const runtime::Step& st = p.steps[i];
+    StepProfile sp;
+    sp.step = step_title(st);
+    sp.output = value_title(p.values[st.output]);
+    sp.ms = seconds[i] * 1e3 / runs;
+    if (st.kind == runtime::StepKind::gemm) {
+      sp.int8 = st.gemm.int8;
+      sp.kernel = st.gemm.int8 ? st.gemm.kernel->name : st.gemm.kernel_f32->name;
+      sp.macs = gemm_macs(st.gemm) * batch;
+    }
+    out.push_back(std::move(sp));
+  }
+  return out;
+}
+
 int Model::predict(const float* input_nchw) {
   const std::vector<float> logits = run(input_nchw, 1);
   return static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
@@ -160,10 +208,7 @@ std::string Model::describe() const {
      << ", threads " << impl_->options.threads << ", arena " << p.arena_bytes_per_image << " bytes/image\n";
   for (const runtime::Step& st : p.steps) {
     const runtime::Value& y = p.values[st.output];
-    os << "  " << runtime::step_kind_name(st.kind);
-    if (st.kind == runtime::StepKind::gemm) os << (st.gemm.int8 ? "[u8s8]" : "[f32]");
-    os << " " << st.label << " -> " << y.name << " " << y.C << "x" << y.H << "x" << y.W << (y.has_u8 ? " u8" : "")
-       << (y.has_f32 ? " f32" : "") << "\n";
+    os << "  " << step_title(st) << " -> " << y.name << " " << value_title(y) << "\n";
   }
   return os.str();
 }

@@ -25,7 +25,9 @@ struct Value {
   int src_c = 0, src_h = 0, src_w = 0;
   bool nonneg = false;  // provably >= 0 (after relu, pools of such, ...)
   bool has_u8 = false, has_f32 = false;
-  float scale = 0.f;  // u8: real value = q * scale  (calibration / 255)
+  float scale = 0.f;  // u8: real value = (q - zero_point) * scale  (calibration / 255)
+  // Nonzero only for a graph input read by an int8 first conv: normalized pixels are signed.
+  uint8_t zero_point = 0;
   size_t off_u8 = kNoBuffer, off_f32 = kNoBuffer;  // per-image byte offsets in the arena
   int producer = -1;  // step index
   int last_use = -1;  // last step that reads it
@@ -50,6 +52,7 @@ struct GemmLayer {
   // an image network's first conv).
   bool indirect = false;
   bool im2col() const { return !direct && !indirect; }  // rows copied into scratch
+  uint8_t pad_byte = 0;  // int8: the byte im2col writes for padding taps (the input's zero point)
   std::shared_ptr<const std::vector<int32_t>> tap_offsets;
   std::vector<float> scale, bias;  // [O]: y = acc * scale + bias
   bool relu = false;

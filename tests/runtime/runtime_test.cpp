@@ -32,7 +32,8 @@ Options opts(int threads, Precision p) {
 }
 
 std::vector<format::ModelFile> all_models() {
-  return {make_resnet_like(1), make_resnet_like(2, /*all_fp32=*/true), make_mixed(3), make_mixed(4)};
+  return {make_resnet_like(1), make_resnet_like(2, /*all_fp32=*/true), make_mixed(3), make_mixed(4),
+          runtime_test::make_imagenet_stem_like(5)};
 }
 
 int argmax(const float* v, int n) { return static_cast<int>(std::max_element(v, v + n) - v); }

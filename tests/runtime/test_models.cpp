@@ -260,6 +260,22 @@ ModelFile make_resnet_like(uint32_t seed, bool all_fp32) {
   return mk.m;
 }
 
+ModelFile make_imagenet_stem_like(uint32_t seed, bool int8_stem) {
+  Maker mk(seed);
+  GraphBuilder g({3, 32, 32});
+  std::string x = g.relu(mk.conv(g, "stem", g.input(), 3, 16, 7, 2, 3, false, true));  // 16x16
+  x = g.maxpool2d(x, 3, 2, 1);                                                         // 8x8
+  std::string y = g.relu(mk.conv(g, "b1.conv1", x, 16, 16, 3, 1, 1, true, true));
+  y = mk.conv(g, "b1.conv2", y, 16, 16, 3, 1, 1, true, true);
+  x = g.relu(g.add(y, x));
+  x = mk.linear(g, "fc", g.flatten(g.global_avgpool(x)), 16, 10, false);
+  mk.m.graph = g.finish(x);
+  if (int8_stem) mk.m.graph.nodes.front().attrs["int8"] = true;
+  finish_common(mk.m, "imagenet_stem_like", 10);
+  calibrate(&mk.m, 8, seed + 1000);
+  return mk.m;
+}
+
 ModelFile make_ternary_on_relu(uint32_t seed, float wn_over_wp) {
   Maker mk(seed);
   GraphBuilder g({3, 10, 10});

@@ -21,6 +21,10 @@ Activations naive_forward(const format::ModelFile& m, const std::vector<float>& 
 // downsampling block (stride-2 conv, 1x1 stride-2 shortcut conv+bn), maxpool,
 // global_avgpool, flatten, fp32 linear. Ternary convs unless all_fp32.
 format::ModelFile make_resnet_like(uint32_t seed, bool all_fp32 = false);
+// An ImageNet-style stem on 3x32x32: fp32 conv 7x7 stride 2 (K = 147) + bn + relu, max-pool
+// 3x3 stride 2 pad 1 into an identity block (ternary convs, the pooled map as residual),
+// global_avgpool, flatten, fp32 linear. int8_stem marks the first conv int8.
+format::ModelFile make_imagenet_stem_like(uint32_t seed, bool int8_stem = false);
 // Other ops: standalone batchnorm + relu, concat, avgpool, grouped ternary conv,
 // flatten of a spatial map into a ternary linear, a final fp32 linear.
 format::ModelFile make_mixed(uint32_t seed);

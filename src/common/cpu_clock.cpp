@@ -1,4 +1,4 @@
-#include "cpu_clock.h"
+#include "common/cpu_clock.h"
 
 #include <chrono>
 #include <ctime>
@@ -8,7 +8,7 @@
 #include <x86intrin.h>
 #endif
 
-namespace ttq::bench {
+namespace ttq {
 
 double thread_cpu_seconds() {
   timespec ts{};
@@ -53,4 +53,4 @@ double measure_tsc_ghz() {
 #endif
 }
 
-}  // namespace ttq::bench
+}  // namespace ttq

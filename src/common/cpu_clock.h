@@ -1,7 +1,7 @@
-// Measures the clocks the peak figures are computed from.
+// Measures the clocks that peak figures (MAC/cycle, fraction of a level's peak) are computed from.
 #pragma once
 
-namespace ttq::bench {
+namespace ttq {
 
 // CPU time of the calling thread (not wall time: the machines are shared, and a
 // descheduled thread would otherwise look slow).
@@ -11,4 +11,4 @@ double measure_core_ghz();
 // Time-stamp counter rate in GHz (the nominal clock on modern x86), measured against steady_clock.
 double measure_tsc_ghz();
 
-}  // namespace ttq::bench
+}  // namespace ttq
