@@ -1,11 +1,18 @@
-// ttq export: a trained checkpoint to a 2-bit model file the runtime runs.
+// ttq export: a trained checkpoint (or a .ttq model file) to a 2-bit ttq model file the
+// runtime runs, or to an ONNX model (fp32 or int8 QDQ, docs/ONNX.md).
 #include <CLI/CLI.hpp>
 
+#include <sys/stat.h>
+
+#include <cstdint>
 #include <cstdio>
+#include <fstream>
 
 #include "cli/commands.h"
 #include "common/error.h"
 #include "format/model_file.h"
+#include "onnx/export_onnx.h"
+#include "onnx/onnx_file.h"
 #include "train/export/export_model.h"
 #include "train/models/network.h"
 #include "train/trainer/checkpoint.h"
@@ -13,36 +20,124 @@
 #include "train/trainer/model_builder.h"
 
 namespace ttq::cli {
+namespace {
+
+enum class OutputFormat { ttq, onnx };
+
+OutputFormat parse_output_format(const std::string& text) {
+  if (text == "ttq") return OutputFormat::ttq;
+  if (text == "onnx") return OutputFormat::onnx;
+  throw ArgumentError("unknown output format '" + text + "'", "use --format ttq or onnx");
+}
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// What the export reads: a run directory or checkpoint (LibTorch), or a model file that
+// has been exported before (no LibTorch needed).
+enum class InputKind { checkpoint, model_file };
+
+// A run directory is a checkpoint; a file is a model file when it is a safetensors file
+// (8-byte header length, then '{') or named .ttq, a checkpoint when it is a zip archive
+// (LibTorch's format); anything else is neither.
+InputKind input_kind(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) throw FileError("'" + path + "' does not exist", "check the path");
+  if (S_ISDIR(st.st_mode)) return InputKind::checkpoint;
+  if (ends_with(path, ".ttq")) return InputKind::model_file;
+  char head[9] = {};
+  std::ifstream in(path, std::ios::binary);
+  in.read(head, sizeof head);
+  if (in.gcount() == sizeof head && head[8] == '{') return InputKind::model_file;
+  if (in.gcount() >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) return InputKind::checkpoint;
+  throw FormatError("'" + path + "' is neither a ttq checkpoint nor a ttq model file",
+                    "pass a run directory, its checkpoint.pt, or a .ttq model file");
+}
+
+struct CheckpointFlags {
+  std::string data_path;
+  train::ExportOptions options;
+};
+
+format::ModelFile model_from_checkpoint(const std::string& path, format::Encoding encoding, CheckpointFlags flags) {
+  const auto [net, meta, resolved] = train::load_network(path);
+  auto cfg = meta.config;
+  if (!flags.data_path.empty()) cfg.data_path = flags.data_path;
+  cfg.train_limit = flags.options.calibration_images;
+  const auto data = train::open_train_data(cfg);
+  flags.options.ternary_encoding = encoding;
+  auto result = train::export_model(*net, meta, *data.train, data.norm, flags.options);
+  auto& m = result.model;
+  m.info = {{"dataset", cfg.dataset},
+            {"method", cfg.quantized() ? cfg.quant.method : "fp32"},
+            {"epochs", meta.epochs_done},
+            {"checkpoint", resolved},
+            {"calibration_images", flags.options.calibration_images},
+            {"graph_max_abs_diff", result.graph_max_abs_diff}};
+  if (!meta.history.empty()) m.info["top1"] = meta.history.back()["top1"];
+  return std::move(result.model);
+}
+
+}  // namespace
 
 void add_export_command(CLI::App& app) {
-  auto* c = app.add_subcommand("export", "write a checkpoint as a ttq model file (ternary layers in 2 or 1.6 bits)");
-  auto ckpt = std::make_shared<std::string>();
+  auto* c = app.add_subcommand("export", "write a checkpoint or model file as a ttq model file (ternary layers in 2 or "
+                                         "1.6 bits) or as an ONNX model (fp32 or int8 QDQ)");
+  auto input = std::make_shared<std::string>();
   auto out = std::make_shared<std::string>();
   auto encoding = std::make_shared<std::string>("ternary2");
-  auto data_path = std::make_shared<std::string>();
-  auto opts = std::make_shared<train::ExportOptions>();
-  c->add_option("checkpoint", *ckpt, "checkpoint file or run directory")->required();
-  c->add_option("-o,--output", *out, "model file to write (.ttq)")->required();
-  c->add_option("--encoding", *encoding, "ternary2 or ternary1.6")->check(CLI::IsMember({"ternary2", "ternary1.6"}));
-  c->add_option("--data-path", *data_path, "training data for calibration (default: the run's)");
-  c->add_option("--calibration-images", opts->calibration_images, "training images used to calibrate activations")
-      ->check(CLI::PositiveNumber);
+  auto format_flag = std::make_shared<std::string>();
+  auto precision_flag = std::make_shared<std::string>("fp32");
+  auto flags = std::make_shared<CheckpointFlags>();
+  c->add_option("checkpoint", *input, "run directory, checkpoint file, or .ttq model file")->required();
+  c->add_option("-o,--output", *out, "file to write (.ttq, or .onnx for ONNX)")->required();
+  auto* encoding_opt = c->add_option("--encoding", *encoding, "ternary2 or ternary1.6 (.ttq output)")
+                           ->check(CLI::IsMember({"ternary2", "ternary1.6"}));
+  auto* format_opt = c->add_option("--format", *format_flag, "ttq or onnx (default: from the output's extension)");
+  auto* precision_opt = c->add_option("--onnx-precision", *precision_flag, "fp32 or int8 (QDQ) for ONNX output");
+  auto* data_opt = c->add_option("--data-path", flags->data_path, "training data for calibration (default: the run's)");
+  auto* images_opt = c->add_option("--calibration-images", flags->options.calibration_images,
+                                   "training images used to calibrate activations")
+                         ->check(CLI::PositiveNumber);
   c->callback([=] {
-    const auto [net, meta, path] = train::load_network(*ckpt);
-    auto cfg = meta.config;
-    if (!data_path->empty()) cfg.data_path = *data_path;
-    cfg.train_limit = opts->calibration_images;
-    const auto data = train::open_train_data(cfg);
-    opts->ternary_encoding = format::parse_encoding(*encoding);
-    auto result = train::export_model(*net, meta, *data.train, data.norm, *opts);
-    auto& m = result.model;
-    m.info = {{"dataset", cfg.dataset},
-              {"method", cfg.quantized() ? cfg.quant.method : "fp32"},
-              {"epochs", meta.epochs_done},
-              {"checkpoint", path},
-              {"calibration_images", opts->calibration_images},
-              {"graph_max_abs_diff", result.graph_max_abs_diff}};
-    if (!meta.history.empty()) m.info["top1"] = meta.history.back()["top1"];
+    // Every flag is read before anything is loaded, so a bad one fails at once.
+    const OutputFormat to = format_opt->count() ? parse_output_format(*format_flag)
+                                                : ends_with(*out, ".onnx") ? OutputFormat::onnx : OutputFormat::ttq;
+    const auto precision = onnx_export::parse_onnx_precision(*precision_flag);
+    const auto ternary_encoding = format::parse_encoding(*encoding);
+    if (to == OutputFormat::ttq && precision_opt->count()) {
+      throw ArgumentError("--onnx-precision applies to ONNX output only", "name the output .onnx or add --format onnx");
+    }
+    if (to == OutputFormat::onnx && encoding_opt->count()) {
+      throw ArgumentError("--encoding applies to .ttq output only", "ONNX stores ternary weights as floats or s8");
+    }
+    const InputKind kind = input_kind(*input);
+    if (kind == InputKind::model_file && (data_opt->count() || images_opt->count())) {
+      throw ArgumentError("--data-path and --calibration-images apply to a checkpoint; '" + *input +
+                              "' is a model file, calibrated when it was exported",
+                          "export it without them");
+    }
+
+    format::ModelFile m;
+    if (kind == InputKind::model_file) {
+      m = format::load_model_file(*input);
+      if (encoding_opt->count()) {  // re-encode its ternary tensors (the codes stay the same)
+        for (auto& [name, t] : m.tensors)
+          if (t.encoding != format::Encoding::fp32) t.encoding = ternary_encoding;
+      }
+    } else {
+      m = model_from_checkpoint(*input, ternary_encoding, *flags);
+    }
+
+    if (to == OutputFormat::onnx) {
+      const auto model = onnx_export::export_onnx(m, precision);
+      onnx_export::save_onnx_model(model, *out);
+      std::printf("wrote %s: ONNX opset %d, %s, %d nodes, %zu bytes\n", out->c_str(), onnx_export::kOnnxOpset,
+                  precision == onnx_export::OnnxPrecision::int8 ? "int8 QDQ" : "fp32", model.graph().node_size(),
+                  model.ByteSizeLong());
+      return;
+    }
     format::save_model_file(*out, m);
     size_t bytes = 0;
     for (const auto& [name, t] : m.tensors) bytes += t.stored_bytes();
