@@ -13,6 +13,7 @@ namespace ttq::kernels {
 namespace {
 
 constexpr int P = detail::kF32Panel;  // 16 floats = one zmm
+using detail::f32_dot_form;
 
 // Columns [col, col + 16) of one row where mask has them (the rest past N); the float
 // operations of epilogue_f32_element in the same order (mul, add, relu, requantize).
@@ -99,6 +100,69 @@ void column_block(int M, int n0, const float* a, int lda, const PackedBF32& b, c
     tile_rows<MR, NV>(rows, m0, n0, a, lda, b, ep);
     m0 += rows;
   }
+}
+
+// Dot-product form (f32_dot_form: N < 16, long K): a 16-column tile would leave most lanes
+// empty and need one broadcast per FMA, which this CPU's FMA pipes pay for (12
+// independent FMAs with a broadcast operand each issued at 1.7 a cycle, 2.0 without).
+// Here the lanes run along k instead: per 16 k, MR rows of A and NR columns of B^T are
+// loaded whole and multiplied pairwise into MR x NR accumulators, summed across lanes at
+// the end. Another order of the same sums than the tiles: rounding differs (tested with
+// the tolerance), and conv_direct never meets this form (its K is at most 32).
+template <int MR, int NR>
+__attribute__((noinline)) void dot_accumulate(const float* a, std::ptrdiff_t lda, int K, const float* bt,
+                                              std::ptrdiff_t ldb, float* c) {
+  __m512 acc[MR][NR];
+#pragma GCC unroll 4
+  for (int m = 0; m < MR; ++m)
+#pragma GCC unroll 8
+    for (int r = 0; r < NR; ++r) acc[m][r] = _mm512_setzero_ps();
+  for (int k = 0; k < K; k += P) {
+    // A is read only up to K (masked); B^T's columns are zero padded to ldb.
+    const __mmask16 mask = column_mask(k, K);
+    __m512 bv[NR];
+#pragma GCC unroll 8
+    for (int r = 0; r < NR; ++r) bv[r] = _mm512_loadu_ps(bt + r * ldb + k);
+#pragma GCC unroll 4
+    for (int m = 0; m < MR; ++m) {
+      const __m512 av = _mm512_maskz_loadu_ps(mask, a + m * lda + k);
+#pragma GCC unroll 8
+      for (int r = 0; r < NR; ++r) acc[m][r] = _mm512_fmadd_ps(av, bv[r], acc[m][r]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int m = 0; m < MR; ++m)
+#pragma GCC unroll 8
+    for (int r = 0; r < NR; ++r) c[m * NR + r] = _mm512_reduce_add_ps(acc[m][r]);
+}
+
+// Runtime (rows, cols) of a tile -> compile-time MR x NR.
+template <int MR, int NR>
+void dot_tile(int rows, int cols, int m0, int n0, const float* a, int lda, const PackedBF32& b,
+              const EpilogueF32& ep) {
+  if (cols != NR) {
+    if constexpr (NR > 1) dot_tile<MR, NR - 1>(rows, cols, m0, n0, a, lda, b, ep);
+    return;
+  }
+  if (rows != MR) {
+    if constexpr (MR > 1) dot_tile<MR - 1, NR>(rows, cols, m0, n0, a, lda, b, ep);
+    return;
+  }
+  const int ldb = (b.K + P - 1) / P * P;
+  float c[MR * NR];
+  dot_accumulate<MR, NR>(a + static_cast<std::ptrdiff_t>(m0) * lda, lda, b.K,
+                         b.data.data() + static_cast<std::ptrdiff_t>(n0) * ldb, ldb, c);
+  for (int m = 0; m < MR; ++m)
+    for (int r = 0; r < NR; ++r) epilogue_f32_element(ep, m0 + m, n0 + r, c[m * NR + r]);
+}
+
+// 4 rows x 5 columns: 20 accumulators, 9 loads per 20 FMAs. Rows outside, so that a
+// tile's rows of A and all of B^T (N < 16 columns) stay in L1.
+void dot_gemm(int M, const float* a, int lda, const PackedBF32& b, const EpilogueF32& ep) {
+  constexpr int MR = 4, NR = 5;
+  for (int m0 = 0; m0 < M; m0 += MR)
+    for (int n0 = 0; n0 < b.N; n0 += NR)
+      dot_tile<MR, NR>(M - m0 < MR ? M - m0 : MR, b.N - n0 < NR ? b.N - n0 : NR, m0, n0, a, lda, b, ep);
 }
 
 // conv_direct: PX output pixels x NV panels per block, like a GEMM tile whose A rows are
@@ -234,6 +298,11 @@ namespace detail {
 // stays in cache while A streams); the tile height fills the registers.
 void run_f32_avx512(int M, const float* a, int lda, const PackedBF32& b, const EpilogueF32& ep) {
   assert(b.isa == Isa::avx512_vnni);
+  if (f32_dot_form(b.K, b.N)) {
+    dot_gemm(M, a, lda, b, ep);
+    clean_high_zmm();
+    return;
+  }
   for (int n0 = 0; n0 < b.N; n0 += 4 * P) {
     const int panels = (b.N - n0 + P - 1) / P;
     switch (panels >= 4 ? 4 : panels) {

@@ -19,7 +19,14 @@ void conv_direct_f32_ref(const float* image, const ConvGeometry& g, int r0, int 
                          const EpilogueF32& ep);
 void conv_direct_f32_avx2(const float* image, const ConvGeometry& g, int r0, int count, const PackedBF32& b,
                           const EpilogueF32& ep);
+void pack_f32_avx512(const float* b_kn, int K, int N, PackedBF32* out);
 void run_f32_avx512(int M, const float* a, int lda, const PackedBF32& b, const EpilogueF32& ep);
+// The AVX-512 kernel's dot-product form, for a few columns and a long K (an FC to 10
+// classes): B transposed, each column's K values contiguous and zero padded to a
+// multiple of 16 (offset of B[k, n] = n * round_up(K, 16) + k). Never for a K that
+// conv_direct takes, which must equal `run` bit for bit.
+constexpr int kF32DotMinK = 256;
+constexpr bool f32_dot_form(int K, int N) { return N < kF32Panel && K >= kF32DotMinK; }
 void conv_direct_f32_avx512(const float* image, const ConvGeometry& g, int r0, int count, const PackedBF32& b,
                             const EpilogueF32& ep);
 

@@ -2,16 +2,6 @@
 #include "kernels/gemm_f32_impl.h"
 
 namespace ttq::kernels {
-#ifdef TTQ_KERNELS_X86
-namespace {
-// The AVX-512 kernel reads the AVX2 kernel's 16-column panels (one zmm per panel row);
-// packed here, with generic flags, and tagged as its own.
-void pack_f32_avx512(const float* b_kn, int K, int N, PackedBF32* out) {
-  detail::pack_f32_panels16(b_kn, K, N, out);
-  out->isa = Isa::avx512_vnni;
-}
-}  // namespace
-#endif
 
 const std::vector<GemmF32Kernel>& gemm_f32_kernels() {
   static const std::vector<GemmF32Kernel> table = {
@@ -20,7 +10,7 @@ const std::vector<GemmF32Kernel>& gemm_f32_kernels() {
 #ifdef TTQ_KERNELS_X86
       {"gemm_f32_avx2_6x16", Isa::avx2, 6, 100000, detail::pack_f32_panels16, detail::run_f32_avx2,
        detail::conv_direct_f32_avx2},
-      {"gemm_f32_avx512_6x64", Isa::avx512_vnni, 6, 200000, pack_f32_avx512, detail::run_f32_avx512,
+      {"gemm_f32_avx512_6x64", Isa::avx512_vnni, 6, 200000, detail::pack_f32_avx512, detail::run_f32_avx512,
        detail::conv_direct_f32_avx512},
 #endif
   };

@@ -129,16 +129,17 @@ TEST(GemmF32, FirstConvAndLastFcShapes) {
   check_case(rng, F32Case{1, 1000, 512, 0, 0, true, false, false, true});    // ... batch 1, u8
 }
 
-// Every tile's tails: M around the tile heights (6, 8, 12) and their multiples, N around
-// the 16-column panels and the 32/48/64-column blocks (masked last vector, fewer panels
-// in the last block), K = 1 and the stem's 147; every epilogue (null scale/bias, relu,
-// f32 or u8) over the grid.
+// Every tile's tails: M around the tile heights (4, 6, 8, 12) and their multiples, N
+// around the 16-column panels and the 32/48/64-column blocks (masked last vector, fewer
+// panels in the last block), K = 1, the stem's 147 and 300 (N < 16: AVX-512's dot-product
+// form, 4 x 5 tiles, a masked last 16 k); every epilogue (null scale/bias, relu, f32 or
+// u8) over the grid.
 TEST(GemmF32, TileTailsMatchReference) {
   std::mt19937 rng(7);
   int i = 0;
-  for (int M : {1, 5, 6, 7, 11, 12, 13, 17, 25, 49})
-    for (int N : {1, 10, 15, 16, 17, 31, 33, 48, 63, 64, 65, 80, 100})
-      for (int K : {1, 147}) {
+  for (int M : {1, 3, 5, 6, 7, 11, 12, 13, 17, 25, 49})
+    for (int N : {1, 4, 6, 10, 15, 16, 17, 31, 33, 48, 63, 64, 65, 80, 100})
+      for (int K : {1, 147, 300}) {
         check_case(rng, F32Case{M, N, K, i % 3, (i / 3) % 2, i % 2 == 0, i % 4 < 2, i % 3 != 1, i % 5 < 2});
         ++i;
         if (HasFatalFailure()) return;
