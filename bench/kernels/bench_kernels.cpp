@@ -3,8 +3,8 @@
 // Counters: GMAC/s, and frac_peak = achieved MAC/cycle / the level's assumed peak
 // MAC/cycle/core at the measured core clock (see docs/KERNELS.md):
 //   avx2 vpmaddubsw 2/cycle x 32 = 64, avx_vnni vpdpbusd ymm 2 x 32 = 64,
-//   avx512_vnni vpdpbusd zmm 2 x 64 = 128 (Sapphire Rapids: two 512-bit ports), f32 avx2 FMA 2 x 8 = 16,
-//   amx_int8 one 16 x 16 x 64 tdpbusd (16384 MACs) per 16 cycles = 1024.
+//   avx512_vnni vpdpbusd zmm 2 x 64 = 128 (Sapphire Rapids: two 512-bit ports), f32 FMA 2 x 8 = 16 (avx2) or
+//   2 x 16 = 32 (avx512_vnni level, zmm), amx_int8 one 16 x 16 x 64 tdpbusd (16384 MACs) per 16 cycles = 1024.
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("isa_levels", levels.empty() ? "scalar" : levels);
   benchmark::AddCustomContext("active_isa", isa_name(active_isa()));
   benchmark::AddCustomContext("assumed_peak_mac_per_cycle",
-                              "avx2=64 avx_vnni=64 avx512_vnni=128 amx_int8=1024 f32_avx2_fma=16");
+                              "avx2=64 avx_vnni=64 avx512_vnni=128 amx_int8=1024 f32_avx2_fma=16 f32_avx512_fma=32");
 #ifdef TTQ_BENCH_PROBES
   // Measured instructions per cycle of each level's MAC instruction (12 independent chains).
   std::string probes;
