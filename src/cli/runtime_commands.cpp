@@ -17,10 +17,13 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/step_profile.h"
+#include "common/cpu_clock.h"
 #include "common/cpu_model.h"
 #include "common/error.h"
 #include "data/batch_loader.h"
 #include "format/model_file.h"
+#include "kernels/gemm_f32.h"
 #include "kernels/gemm_u8s8.h"
 #include "report/logit_comparison.h"
 #include "train/models/network.h"
@@ -126,7 +129,7 @@ void run_dataset(const RunFlags& f) {
 struct BenchFlags {
   std::string file, only, isa = "native";
   int threads = 1, batch = 1, iters = 0;
-  bool json = false;
+  bool json = false, profile = false;
 };
 
 // OpenBLAS reads OPENBLAS_CORETYPE when it loads, and 0.3.21 does not know the newest
@@ -190,6 +193,31 @@ long peak_rss_kb() {
   return ru.ru_maxrss;
 }
 
+// The runtime alone, each plan step timed (`--profile`).
+void run_profile(const BenchFlags& f, const format::ModelFile& file, const std::vector<float>& input, int runs) {
+  Options o;
+  o.threads = f.threads;
+  Model model = Model::from_model_file(file, o);
+  const auto steps = model.profile(input.data(), f.batch, runs);
+  ProfileContext ctx;
+  ctx.model = file.architecture;
+  ctx.batch = f.batch;
+  ctx.threads = f.threads;
+  ctx.runs = runs;
+  ctx.core_ghz = measure_core_ghz();
+  ctx.peak_u8_mpc = kernels::peak_macs_per_cycle(kernels::best_gemm_u8s8().isa);
+  ctx.peak_f32_mpc = kernels::peak_f32_macs_per_cycle(kernels::best_gemm_f32().isa);
+  nlohmann::json p = profile_json(ctx, steps);
+  p["cpu"] = cpu_model_name();
+  p["kernel"] = kernels::best_gemm_u8s8().name;
+  p["kernel_f32"] = kernels::best_gemm_f32().name;
+  if (f.json) {
+    std::cout << p.dump() << std::endl;
+  } else {
+    std::cout << profile_table(p);
+  }
+}
+
 void run_bench(const BenchFlags& f) {
   const bool malloc_tuned = tune_malloc_for_libtorch();
   const auto file = format::load_model_file(f.file);
@@ -205,6 +233,7 @@ void run_bench(const BenchFlags& f) {
     throw UserError("--isa avx2 could not cap this process (TTQ_ISA / ATEN_CPU_CAPABILITY not in effect)",
                     "run `ttq bench` directly, without TTQ_BENCH_NO_REEXEC set");
   }
+  if (f.profile) return run_profile(f, file, input, iters);
   double runtime_ms = 0, libtorch_ms = 0;
   if (f.only != "libtorch") {
     Options o;
@@ -281,6 +310,8 @@ void add_runtime_commands(CLI::App& app) {
     c->add_option("--isa", f->isa, "native, or avx2: both sides limited to AVX2 (an AVX2-only machine)")
         ->check(CLI::IsMember({"native", "avx2"}));
     c->add_flag("--json", f->json, "one JSON line");
+    c->add_flag("--profile", f->profile,
+                "the runtime alone, each plan step timed: ms, share, MACs, GMAC/s and fraction of the kernel level's peak");
     c->callback([f] { run_bench(*f); });
   }
 }

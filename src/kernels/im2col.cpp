@@ -87,13 +87,15 @@ void im2col_rows(const T* in, const ConvGeometry& g, int c0, int cg, int r0, int
   }
 }
 
-// The kernel-row sizes of 3x3 convolutions over 1 or 3 f32 channels (first layers) and
-// 16, 32 and 64 channels (u8 and f32).
+// The kernel-row sizes of 3x3 convolutions over 1 or 3 f32 channels (first layers), 7x7
+// over 3 channels (an ImageNet stem, u8 and f32) and 3x3 over 16, 32 and 64 channels.
 template <class T>
 void im2col_rows_dispatch(const T* in, const ConvGeometry& g, int c0, int cg, int r0, int count, T* out, int ldo,
                           unsigned char pad = 0) {
   switch (cg != g.C ? 0 : sizeof(T) * g.kw * cg) {
     case 12: return im2col_rows<T, 12>(in, g, c0, cg, r0, count, out, ldo, pad);
+    case 21: return im2col_rows<T, 21>(in, g, c0, cg, r0, count, out, ldo, pad);
+    case 84: return im2col_rows<T, 84>(in, g, c0, cg, r0, count, out, ldo, pad);
     case 36: return im2col_rows<T, 36>(in, g, c0, cg, r0, count, out, ldo, pad);
     case 48: return im2col_rows<T, 48>(in, g, c0, cg, r0, count, out, ldo, pad);
     case 96: return im2col_rows<T, 96>(in, g, c0, cg, r0, count, out, ldo, pad);

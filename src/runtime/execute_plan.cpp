@@ -40,6 +40,28 @@ struct In {
   }
 };
 
+// Out-of-line with restrict parameters: a byte store may alias anything, so inside a
+// larger loop the compiler would reload every bound after each byte and not vectorize.
+void max_bytes(uint8_t* __restrict acc, const uint8_t* __restrict x, size_t n) {
+  for (size_t i = 0; i < n; ++i) acc[i] = acc[i] < x[i] ? x[i] : acc[i];
+}
+void dequantize_bytes(const uint8_t* __restrict q, size_t n, float scale, float* __restrict out) {
+  for (size_t i = 0; i < n; ++i) out[i] = static_cast<float>(q[i]) * scale;
+}
+
+// Pixels 0..255 (every `stride`-th byte) to normalized floats, as the file's mean/std say.
+void normalize_pixels(const uint8_t* __restrict px, size_t stride, size_t n, float mean, float std,
+                      float* __restrict out) {
+  for (size_t i = 0; i < n; ++i) out[i] = (static_cast<float>(px[i * stride]) / 255.f - mean) / std;
+}
+// quantize_u8(x * inv_scale + zero_point), n <= 256, through the SSE2 row routine.
+void quantize_with_zero_point(const float* __restrict x, size_t n, float inv_scale, float zero_point,
+                              uint8_t* __restrict out) {
+  float t[256];
+  for (size_t i = 0; i < n; ++i) t[i] = x[i] * inv_scale + zero_point;
+  kernels::requantize_u8_row(t, n, 1.f, out);
+}
+
 // Writes every representation a value keeps.
 struct Out {
   float* f = nullptr;
@@ -116,23 +138,39 @@ class Executor {
     float* xf = f32_out(st.output);
     uint8_t* xq = u8_out(st.output);
     const float inv = v.has_u8 ? 1.f / v.scale : 0.f, zero_point = static_cast<float>(v.zero_point);
-    const size_t hw = static_cast<size_t>(v.H) * v.W, per = v.elems();
-    auto task = [&](int b, int) {
-      for (size_t p = 0; p < hw; ++p) {
-        for (int c = 0; c < v.C; ++c) {
-          const size_t at = b * per + p * v.C + c;
-          float x;
+    const size_t C = static_cast<size_t>(v.C), hw = static_cast<size_t>(v.H) * v.W, per = v.elems();
+    // Tasks of whole image rows; a channel at a time, in chunks, so the arithmetic runs
+    // over contiguous floats (vectorized) and only the interleaving store is strided.
+    const int blocks = std::max(1, std::min(v.H, 4 * pool_.size() / n_));
+    const size_t rows_per_block = (static_cast<size_t>(v.H) + blocks - 1) / blocks;
+    auto task = [&](int t, int) {
+      const size_t b = static_cast<size_t>(t / blocks);
+      const size_t p_begin = std::min(hw, (t % blocks) * rows_per_block * v.W);
+      const size_t p_end = std::min(hw, p_begin + rows_per_block * v.W);
+      constexpr size_t kChunk = 256;
+      float x[kChunk];
+      uint8_t q[kChunk];
+      for (size_t c = 0; c < C; ++c) {
+        for (size_t p0 = p_begin; p0 < p_end; p0 += kChunk) {
+          const size_t n = std::min(kChunk, p_end - p0);
           if (src.nchw) {
-            x = src.nchw[b * per + c * hw + p];
+            std::memcpy(x, src.nchw + b * per + c * hw + p0, n * sizeof(float));
           } else {
-            x = (static_cast<float>(src.pixels_nhwc[at]) / 255.f - src.mean[c]) / src.std[c];
+            normalize_pixels(src.pixels_nhwc + b * per + p0 * C + c, C, n, src.mean[c], src.std[c], x);
           }
-          if (xf) xf[at] = x;
-          if (xq) xq[at] = kernels::quantize_u8(x * inv + zero_point);
+          float* __restrict yf = xf ? xf + b * per + p0 * C + c : nullptr;
+          if (yf) {
+            for (size_t j = 0; j < n; ++j) yf[j * C] = x[j];
+          }
+          if (xq) {
+            quantize_with_zero_point(x, n, inv, zero_point, q);
+            uint8_t* __restrict yq = xq + b * per + p0 * C + c;
+            for (size_t j = 0; j < n; ++j) yq[j * C] = q[j];
+          }
         }
       }
     };
-    parallel(pool_, n_, task);
+    parallel(pool_, n_ * blocks, task);
   }
 
   // GEMM rows are output pixels; a task is a run of rows of one image (never two, so
@@ -337,17 +375,12 @@ class Executor {
         const size_t o_at = ((static_cast<size_t>(b) * yv.H + oy) * yv.W + ox) * C;
         const auto tap_at = [&](int iy, int ix) { return ((static_cast<size_t>(b) * xv.H + iy) * xv.W + ix) * C; };
         if (bytes) {
-          uint8_t* __restrict o = y.q + o_at;
+          uint8_t* o = y.q + o_at;
           std::memcpy(o, xq + tap_at(y0, x0), C);
           for (int iy = y0; iy < y1; ++iy) {
-            for (int ix = x0; ix < x1; ++ix) {
-              const uint8_t* __restrict p = xq + tap_at(iy, ix);
-              for (size_t c = 0; c < C; ++c) o[c] = std::max(o[c], p[c]);
-            }
+            for (int ix = x0; ix < x1; ++ix) max_bytes(o, xq + tap_at(iy, ix), C);
           }
-          if (y.f) {
-            for (size_t c = 0; c < C; ++c) y.f[o_at + c] = static_cast<float>(o[c]) * yv.scale;
-          }
+          if (y.f) dequantize_bytes(o, C, yv.scale, y.f + o_at);
           continue;
         }
         constexpr size_t kChunk = 256;

@@ -91,16 +91,17 @@ TEST(Im2col, F32MatchesU8Layout) {
 
 // The value im2col puts at (row, k) of group channels [c0, c0 + cg), one element at a time.
 template <class T>
-T reference_at(const std::vector<T>& x, const ConvGeometry& g, int c0, int cg, int row, int k) {
+T reference_at(const std::vector<T>& x, const ConvGeometry& g, int c0, int cg, int row, int k, T pad = T(0)) {
   const int oy = row / g.out_w(), ox = row % g.out_w();
   const int tap = k / cg, c = k % cg, ky = tap / g.kw, kx = tap % g.kw;
   const int iy = oy * g.sh - g.ph + ky, ix = ox * g.sw - g.pw + kx;
-  if (iy < 0 || iy >= g.H || ix < 0 || ix >= g.W) return T(0);
+  if (iy < 0 || iy >= g.H || ix < 0 || ix >= g.W) return pad;
   return x[(static_cast<size_t>(iy) * g.W + ix) * g.C + c0 + c];
 }
 
 // Every row range the runtime's tasks ask for, grouped and not, u8 and f32, against
-// the element-wise definition; the columns past K stay untouched.
+// the element-wise definition; the columns past K stay untouched; u8 padding taps hold
+// the pad byte asked for (a signed input's zero point).
 TEST(Im2col, RowRangesAndGroupsMatchTheDefinition) {
   std::mt19937 rng(13);
   struct Case {
@@ -109,7 +110,8 @@ TEST(Im2col, RowRangesAndGroupsMatchTheDefinition) {
   };
   const Case cases[] = {{{28, 28, 16, 3, 3, 1, 1, 1, 1}, 1}, {{14, 14, 32, 3, 3, 2, 2, 1, 1}, 1},
                         {{7, 9, 12, 3, 3, 1, 2, 1, 1}, 3},   {{5, 6, 8, 1, 1, 2, 2, 0, 0}, 2},
-                        {{6, 6, 5, 5, 3, 1, 1, 2, 1}, 1},    {{4, 11, 17, 2, 4, 1, 3, 0, 2}, 1}};
+                        {{6, 6, 5, 5, 3, 1, 1, 2, 1}, 1},    {{4, 11, 17, 2, 4, 1, 3, 0, 2}, 1},
+                        {{20, 18, 3, 7, 7, 2, 2, 3, 3}, 1}};  // an ImageNet stem: 7x7 / 2 over 3 channels
   for (const Case& tc : cases) {
     const ConvGeometry& g = tc.g;
     const int cg = g.C / tc.groups, K = g.kh * g.kw * cg, ldo = K + 3;
@@ -118,9 +120,10 @@ TEST(Im2col, RowRangesAndGroupsMatchTheDefinition) {
     for (int group = 0; group < tc.groups; ++group) {
       for (int r0 = 0; r0 < g.rows(); r0 += 7) {
         const int count = std::min(11, g.rows() - r0);
-        std::vector<uint8_t> out(static_cast<size_t>(count) * ldo, 99);
+        std::vector<uint8_t> out(static_cast<size_t>(count) * ldo, 99), padded(out);
         std::vector<float> outf(out.size(), -1.f);
         im2col_rows_u8(x.data(), g, group * cg, cg, r0, count, out.data(), ldo);
+        im2col_rows_u8(x.data(), g, group * cg, cg, r0, count, padded.data(), ldo, /*pad=*/131);
         im2col_rows_f32(xf.data(), g, group * cg, cg, r0, count, outf.data(), ldo);
         for (int r = 0; r < count; ++r) {
           for (int k = 0; k < ldo; ++k) {
@@ -128,6 +131,8 @@ TEST(Im2col, RowRangesAndGroupsMatchTheDefinition) {
             const uint8_t want = k < K ? reference_at(x, g, group * cg, cg, r0 + r, k) : 99;
             ASSERT_EQ(out[at], want) << "H=" << g.H << " W=" << g.W << " group " << group << " row " << r0 + r << " k " << k;
             ASSERT_EQ(outf[at], k < K ? float(want) : -1.f) << "f32, row " << r0 + r << " k " << k;
+            const uint8_t want_padded = k < K ? reference_at<uint8_t>(x, g, group * cg, cg, r0 + r, k, 131) : 99;
+            ASSERT_EQ(padded[at], want_padded) << "pad byte 131, row " << r0 + r << " k " << k;
           }
         }
       }
