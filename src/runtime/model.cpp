@@ -32,28 +32,52 @@ double gemm_macs(const runtime::GemmLayer& L) {
 
 }  // namespace
 
+// A batch of at least one image per thread runs image-parallel: each worker takes groups
+// of images through the whole network on its own part of the arena, with no barrier
+// between layers. A smaller batch runs layer-parallel: each layer split across the threads.
+// Either way each image is computed by the same code, so the logits are the same.
 void Model::Impl::run(const runtime::InputSource& src, int batch, float* logits) {
   std::lock_guard<std::mutex> lock(run_mutex);
-  const int chunk = options.batch_chunk > 0 ? std::min(batch, options.batch_chunk) : batch;
-  const size_t need = plan.arena_bytes_per_image * static_cast<size_t>(chunk) + 64;
+  const int threads = pool->size();
+  const bool by_images = threads > 1 && batch >= threads;
+  const int group = by_images ? (batch + threads - 1) / threads : batch;
+  const int chunk = options.batch_chunk > 0 ? std::min(group, options.batch_chunk) : group;
+  const int arenas = by_images ? threads : 1;
+  const size_t per_arena = (plan.arena_bytes_per_image * static_cast<size_t>(chunk) + 63) / 64 * 64;
+  const size_t need = per_arena * arenas + 64;
   if (need > arena_capacity) {
     arena_storage.reset(new uint8_t[need]);
     arena_capacity = need;
     ++arena_growths;
   }
   const uintptr_t p = reinterpret_cast<uintptr_t>(arena_storage.get());
-  ws.arena = reinterpret_cast<uint8_t*>((p + 63) / 64 * 64);
-  // Chunk after chunk through the whole network (Options::batch_chunk): images are
-  // independent, and a chunk's activations stay in cache between layers.
+  uint8_t* const arena = reinterpret_cast<uint8_t*>((p + 63) / 64 * 64);
+  // Chunk after chunk through the whole network (Options::batch_chunk): a chunk's
+  // activations stay in cache between layers.
   const auto& s = input_shape;
   const size_t image = static_cast<size_t>(s[0]) * s[1] * s[2];
-  for (int i0 = 0; i0 < batch; i0 += chunk) {
-    runtime::InputSource part = src;
-    if (part.nchw) part.nchw += i0 * image;
-    if (part.pixels_nhwc) part.pixels_nhwc += i0 * image;
-    ws.batch = std::min(chunk, batch - i0);
-    runtime::execute_plan(plan, *pool, ws, part, logits + static_cast<size_t>(i0) * num_classes);
+  const auto run_images = [&](runtime::Workspace& w, runtime::ThreadPool& on, int first, int count) {
+    for (int i0 = first; i0 < first + count; i0 += chunk) {
+      runtime::InputSource part = src;
+      if (part.nchw) part.nchw += i0 * image;
+      if (part.pixels_nhwc) part.pixels_nhwc += i0 * image;
+      w.batch = std::min(chunk, first + count - i0);
+      runtime::execute_plan(plan, on, w, part, logits + static_cast<size_t>(i0) * num_classes);
+    }
+  };
+  if (!by_images) {
+    ws.arena = arena;
+    run_images(ws, *pool, 0, batch);
+    return;
   }
+  auto task = [&](int t, int worker) {
+    Lane& lane = lanes[worker];
+    lane.ws.arena = arena + static_cast<size_t>(worker) * per_arena;
+    run_images(lane.ws, *lane.pool, t * chunk, std::min(chunk, batch - t * chunk));
+  };
+  using Task = decltype(task);
+  pool->parallel_for((batch + chunk - 1) / chunk, [](void* ctx, int t, int w) { (*static_cast<Task*>(ctx))(t, w); },
+                     &task);
 }
 
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -110,6 +134,15 @@ Model runtime::make_model(const format::ModelFile& file, const Options& options,
   impl->ws.scratch_u8.assign(options.threads, std::vector<uint8_t>(impl->plan.scratch_u8));
   impl->ws.scratch_f32.assign(options.threads, std::vector<float>(impl->plan.scratch_f32));
   impl->ws.zeros.assign(impl->plan.zero_run, 0);
+  if (options.threads > 1) {
+    impl->lanes.resize(options.threads);
+    for (auto& lane : impl->lanes) {
+      lane.pool = std::make_unique<runtime::ThreadPool>(1);  // runs inline on its worker
+      lane.ws.scratch_u8.assign(1, std::vector<uint8_t>(impl->plan.scratch_u8));
+      lane.ws.scratch_f32.assign(1, std::vector<float>(impl->plan.scratch_f32));
+      lane.ws.zeros = impl->ws.zeros;
+    }
+  }
   return Model(std::move(impl));
 }
 
@@ -162,15 +195,26 @@ std::vector<StepProfile> Model::profile(const float* input_nchw, int batch, int 
   std::vector<float> logits(static_cast<size_t>(batch) * impl_->num_classes);
   run(input_nchw, batch, logits.data());  // warm: arena sized, pages touched
   const runtime::Plan& p = impl_->plan;
-  std::vector<double> seconds(p.steps.size(), 0.0);
-  impl_->ws.step_seconds = seconds.data();
+  // One row of step times for the layer-parallel workspace and one per image-parallel
+  // lane; a lane's share of a run is its time over the lanes that ran side by side.
+  const size_t n = p.steps.size(), lanes = impl_->lanes.size();
+  std::vector<double> times((1 + lanes) * n, 0.0);
+  const auto attach = [&](bool on) {
+    impl_->ws.step_seconds = on ? times.data() : nullptr;
+    for (size_t l = 0; l < lanes; ++l) impl_->lanes[l].ws.step_seconds = on ? times.data() + (1 + l) * n : nullptr;
+  };
+  attach(true);
   try {
     for (int i = 0; i < runs; ++i) run(input_nchw, batch, logits.data());
   } catch (...) {
-    impl_->ws.step_seconds = nullptr;
+    attach(false);
     throw;
   }
-  impl_->ws.step_seconds = nullptr;
+  attach(false);
+  std::vector<double> seconds(times.begin(), times.begin() + n);
+  for (size_t l = 0; l < lanes; ++l) {
+    for (size_t i = 0; i < n; ++i) seconds[i] += times[(1 + l) * n + i] / static_cast<double>(lanes);
+  }
   std::vector<StepProfile> out;
   for (size_t i = 0; i < p.steps.size(); ++i) {
     const runtime::Step& st = p.steps[i];

@@ -24,7 +24,13 @@ struct Model::Impl {
   std::unique_ptr<uint8_t[]> arena_storage;
   size_t arena_capacity = 0;
   int arena_growths = 0;
-  runtime::Workspace ws;
+  runtime::Workspace ws;  // layer-parallel runs (every worker's scratch)
+  // Image-parallel runs: one per worker, each with a pool that runs inline on that worker.
+  struct Lane {
+    std::unique_ptr<runtime::ThreadPool> pool;
+    runtime::Workspace ws;
+  };
+  std::vector<Lane> lanes;
   std::mutex run_mutex;  // one inference at a time per model (the arena is shared)
   std::string kernel_names;
 
