@@ -28,4 +28,4 @@ function inputFeeds(session, data, dims) {
   return { [session.inputNames[0]]: new ort.Tensor('float32', data, dims) };
 }
 
-module.exports = { ort, openSession, inputFeeds, version: ort.env.versions.common };
+module.exports = { ort, sessionOptions, openSession, inputFeeds, version: ort.env.versions.common };
