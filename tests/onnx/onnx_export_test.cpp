@@ -251,6 +251,26 @@ TEST(OnnxExport, Int8RunsInOrtAsQLinearOpsCloseToTheRuntime) {
   }
 }
 
+TEST(OnnxExport, Int8KeepsTheSignOfNegativeFoldedScales) {
+  // A batch norm with a negative scale (gamma < 0): s8 scales must stay positive, so that
+  // channel's integers change sign instead.
+  format::ModelFile m = runtime_test::make_resnet_like(12);
+  for (const char* bn : {"b1.conv1.bn.scale", "b2.conv2.bn.scale", "stem.bn.scale"}) {
+    auto& scale = m.tensors.at(bn).values;
+    for (size_t c = 0; c < scale.size(); c += 2) scale[c] = -scale[c];
+  }
+  runtime_test::calibrate(&m, 8, 1012);
+  TempDir dir;
+  const std::string path = dir.file("negative.onnx");
+  onnx_export::save_onnx_model(onnx_export::export_onnx(m, OnnxPrecision::int8), path);
+  const int batch = 8;
+  const auto x = runtime_test::random_input(m, batch, 32);
+  const auto reference = runtime_logits(m, x, batch, Precision::fp32_reference);
+  const double error = relative_l2(run_in_ort(path, x, dims_of(m, batch)), reference);
+  std::printf("negative scales int8: relative L2 error against the fp32 reference %.4f\n", error);
+  EXPECT_LT(error, 0.1);
+}
+
 TEST(OnnxExport, Int8NeedsCalibrationAndSaysWhichActivationLacksIt) {
   format::ModelFile m = runtime_test::make_resnet_like(9);
   std::string missing;  // the first relu's output: a conv reads it, so it is quantized
