@@ -38,4 +38,13 @@ std::map<std::string, int> op_counts(const onnx::ModelProto& model) {
   return counts;
 }
 
+int op_count(const std::map<std::string, int>& counts, const std::string& op_type) {
+  int n = 0;
+  for (const auto& [key, count] : counts) {
+    const size_t colon = key.rfind(':');
+    if ((colon == std::string::npos ? key : key.substr(colon + 1)) == op_type) n += count;
+  }
+  return n;
+}
+
 }  // namespace ttq::onnx_export

@@ -10,22 +10,26 @@ set -euo pipefail
 TTQ="$1"
 PARITY="$2"
 DATA="${TTQ_FASHION_MNIST:-/usr/share/datasets/fashion-mnist}"
-IMAGES="${TTQ_ONNX_TEST_IMAGES:-500}"
+IMAGES="${TTQ_ONNX_TEST_IMAGES:-2000}"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
-common=(--model resnet20 --dataset fashion-mnist --data-path "$DATA" -b 64 --threads 2 --quiet --train-limit 2048 --test-limit 64)
-"$TTQ" train "${common[@]}" --epochs 1 --lr 0.1 --output-dir "$tmp/fp32" >/dev/null
-"$TTQ" quantize "${common[@]}" --from "$tmp/fp32" --epochs 1 --lr 0.01 --output-dir "$tmp/ttq" >/dev/null
-"$TTQ" export "$tmp/ttq" -o "$tmp/m.ttq" --calibration-images 256 >/dev/null
+# One epoch of Adam on 8,192 images, one of TTQ on 4,096 (about 77 % top-1). Training is
+# deterministic, so the figures below are the same on every run on a given CPU.
+common=(--model resnet20 --dataset fashion-mnist --data-path "$DATA" -b 64 --threads 2 --quiet --test-limit 64)
+"$TTQ" train "${common[@]}" --train-limit 8192 --epochs 1 --opt adam --lr 0.003 --output-dir "$tmp/fp32" >/dev/null
+"$TTQ" quantize "${common[@]}" --from "$tmp/fp32" --train-limit 4096 --epochs 1 --lr 0.01 --output-dir "$tmp/ttq" >/dev/null
+# 1,024 calibration images: a largest value seen on more images clips fewer outliers, which
+# matters more for ONNX Runtime than for the runtime (it also quantizes the residual stream).
+"$TTQ" export "$tmp/ttq" -o "$tmp/m.ttq" --calibration-images 1024 >/dev/null
 
 has() { grep -q -- "$1" <<<"$2" || { echo "expected '$1' in: $2"; exit 1; }; }
 # From the run directory (LibTorch exports, then converts) and from the model file (no LibTorch).
-has "ONNX opset 13, fp32" "$("$TTQ" export "$tmp/ttq" -o "$tmp/run.onnx" --calibration-images 256)"
+has "ONNX opset 13, fp32" "$("$TTQ" export "$tmp/ttq" -o "$tmp/run.onnx" --calibration-images 64)"
 has "ONNX opset 13, fp32" "$("$TTQ" export "$tmp/m.ttq" -o "$tmp/fp32.onnx")"
 has "int8 QDQ" "$("$TTQ" export "$tmp/m.ttq" -o "$tmp/int8.onnx" --onnx-precision int8)"
 has "int8 QDQ" "$("$TTQ" export "$tmp/m.ttq" -o "$tmp/int8.model" --format onnx --onnx-precision int8)"
 cmp "$tmp/int8.onnx" "$tmp/int8.model"
-# The same calibration images give the same model, whichever way it was reached.
+# fp32 reads no calibration: the same model, whichever way it was reached.
 cmp "$tmp/run.onnx" "$tmp/fp32.onnx"
 
 field() { sed -n "s/.*\"$1\":\([-0-9.e]*\).*/\1/p" <<<"$2"; }
@@ -41,9 +45,10 @@ int8=$("$PARITY" "$tmp/m.ttq" "$tmp/int8.onnx" "${parity[@]}" --precision int8 -
 echo "int8: $int8"
 check "int8 top-1 agrees with the runtime on >= 99 %" "v >= 0.99" "$(field agreement "$int8")"
 check "the network learned something (top-1 >= 60 %)" "v >= 0.6" "$(field ttq_top1 "$int8")"
-check "ORT ran every conv as QLinearConv (ResNet-20: 21)" "v == 21" "$(field QLinearConv "$int8")"
-check "ORT ran every residual add as QLinearAdd (9)" "v == 9" "$(field com.microsoft:QLinearAdd "$int8")"
-if grep -q '"Conv":' <<<"$int8"; then echo "FAIL: a float Conv is left in ORT's optimized graph"; exit 1; fi
+check "ORT ran every conv as QLinearConv (ResNet-20: 19, and 2 shortcuts)" "v == 21" "$(field ort_qlinear_conv "$int8")"
+check "ORT ran every residual add as QLinearAdd (9)" "v == 9" "$(field ort_qlinear_add "$int8")"
+check "no float Conv left in ORT's graph" "v == 0" "$(field ort_float_conv "$int8")"
+check "no float Gemm or MatMul left in ORT's graph" "v == 0" "$(field ort_float_gemm "$int8")"
 
 # Bad input: one line on stderr, exit status 2, and no output file.
 printf 'neither a checkpoint nor a model' >"$tmp/junk.bin"

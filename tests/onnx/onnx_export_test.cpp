@@ -67,17 +67,6 @@ double relative_l2(const std::vector<float>& a, const std::vector<float>& b) {
   return std::sqrt(num / den);
 }
 
-// Nodes of op type `op` in any domain: ORT's optimizer moves ops into its own
-// (com.microsoft:QLinearConv is its NHWC QLinearConv, com.microsoft.nchwc:Conv a float one).
-int count_op(const std::map<std::string, int>& counts, const std::string& op) {
-  int n = 0;
-  for (const auto& [key, count] : counts) {
-    const size_t colon = key.rfind(':');
-    if ((colon == std::string::npos ? key : key.substr(colon + 1)) == op) n += count;
-  }
-  return n;
-}
-
 // The node that writes each tensor, and the initializers by name.
 struct GraphIndex {
   std::map<std::string, const onnx::NodeProto*> producer;
@@ -245,9 +234,9 @@ TEST(OnnxExport, Int8RunsInOrtAsQLinearOpsCloseToTheRuntime) {
     std::string listing;
     for (const auto& [op, n] : counts) listing += op + " " + std::to_string(n) + ", ";
     std::printf("%s int8, ORT's optimized graph: %s\n", name.c_str(), listing.c_str());
-    EXPECT_EQ(count_op(counts, "Conv") + count_op(counts, "FusedConv"), 0) << listing;
-    EXPECT_EQ(count_op(counts, "QLinearConv"), convs) << listing;
-    EXPECT_EQ(count_op(counts, "Gemm") + count_op(counts, "MatMul"), 0) << listing;
+    EXPECT_EQ(onnx_export::op_count(counts, "Conv") + onnx_export::op_count(counts, "FusedConv"), 0) << listing;
+    EXPECT_EQ(onnx_export::op_count(counts, "QLinearConv"), convs) << listing;
+    EXPECT_EQ(onnx_export::op_count(counts, "Gemm") + onnx_export::op_count(counts, "MatMul"), 0) << listing;
   }
 }
 

@@ -113,7 +113,15 @@ int run(int argc, char** argv) {
     out["ort_agreement_with_fp32_reference"] = static_cast<double>(ort_ref) / n;
     out["ttq_agreement_with_fp32_reference"] = static_cast<double>(ours_ref) / n;
   }
-  if (!optimized.empty()) out["ort_optimized_op_counts"] = onnx_export::op_counts(onnx_export::load_onnx_model(optimized));
+  if (!optimized.empty()) {
+    const auto counts = onnx_export::op_counts(onnx_export::load_onnx_model(optimized));
+    out["ort_optimized_op_counts"] = counts;
+    // In any domain: what ran as integer ops, and what was left in float.
+    out["ort_qlinear_conv"] = onnx_export::op_count(counts, "QLinearConv");
+    out["ort_qlinear_add"] = onnx_export::op_count(counts, "QLinearAdd");
+    out["ort_float_conv"] = onnx_export::op_count(counts, "Conv") + onnx_export::op_count(counts, "FusedConv");
+    out["ort_float_gemm"] = onnx_export::op_count(counts, "Gemm") + onnx_export::op_count(counts, "MatMul");
+  }
   std::printf("%s\n", out.dump().c_str());
   return 0;
 }
