@@ -35,7 +35,10 @@ ops=$("$ttq" info "$tmp/int8.opt.onnx" --json)
 fused=$(/usr/bin/python3 -c '
 import json, sys
 ops = json.loads(sys.argv[1])["op_counts"]
-print("yes" if ops.get("Conv", 0) == 0 and ops.get("QLinearConv", 0) > 0 else "no")
+name = lambda k: k.split(":")[-1]  # ORT puts some ops in com.microsoft ("com.microsoft:QLinearConv")
+float_convs = sum(n for k, n in ops.items() if name(k) in ("Conv", "FusedConv", "NhwcFusedConv"))
+int8_convs = sum(n for k, n in ops.items() if name(k) == "QLinearConv")
+print("yes" if float_convs == 0 and int8_convs > 0 else "no")
 print(json.dumps(ops, sort_keys=True), file=sys.stderr)' "$ops" 2>"$tmp/ops.json")
 echo "ONNX Runtime's optimized int8 graph: $(cat "$tmp/ops.json")"
 if [ "$fused" != yes ]; then
@@ -53,7 +56,7 @@ for round in $(seq 1 "$rounds"); do
       ort8=$(node "$here/ort_bench.js" "$tmp/int8.onnx" --batch "$batch" --threads "$threads" --iters "$iters" --in-ort)
       ort32=$(node "$here/ort_bench.js" "$tmp/fp32.onnx" --batch "$batch" --threads "$threads" --iters "$iters" --in-ort)
       lt_line=$("$ttq" bench "$model" --only libtorch -b "$batch" --threads "$threads" --iters "$iters" --json)
-      /usr/bin/python3 "$here/compare_cell.py" "$round" "$ttq_line" "$ort8" "$ort32" "$lt_line" "$(cat "$tmp/ops.json")" | tee -a "$out" |
+      /usr/bin/python3 "$here/compare_cell.py" "$round" "$(basename "$model")" "$ttq_line" "$ort8" "$ort32" "$lt_line" "$(cat "$tmp/ops.json")" | tee -a "$out" |
         /usr/bin/python3 -c '
 import json, sys
 d = json.loads(sys.stdin.read())

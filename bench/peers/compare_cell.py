@@ -10,7 +10,7 @@ import sys
 
 
 def main():
-    rnd, ttq_line, ort8_line, ort32_line, lt_line, ops = sys.argv[1:7]
+    rnd, model_file, ttq_line, ort8_line, ort32_line, lt_line, ops = sys.argv[1:8]
     t, o8, o32, lt = (json.loads(x) for x in (ttq_line, ort8_line, ort32_line, lt_line))
 
     def ort_best(o):
@@ -18,6 +18,7 @@ def main():
 
     cell = {
         "round": int(rnd),
+        "model_file": model_file,
         "model": t["model"],
         "batch": t["batch"],
         "threads": t["threads"],

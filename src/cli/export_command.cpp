@@ -79,6 +79,21 @@ format::ModelFile model_from_checkpoint(const std::string& path, format::Encodin
   return std::move(result.model);
 }
 
+// `--int8-first-conv`: the runtime runs the fp32 conv that reads the graph input in int8
+// (graph attr "int8"; docs/RUNTIME.md "The first conv in int8").
+void mark_first_conv_int8(format::ModelFile& m) {
+  for (auto& n : m.graph.nodes) {
+    if (n.op != "conv2d" || n.inputs.at(0) != "input") continue;
+    const auto w = m.tensors.find(n.name + ".weight");
+    if (w == m.tensors.end() || w->second.encoding != format::Encoding::fp32) {
+      throw ArgumentError("the first conv '" + n.name + "' is not an fp32 layer", "--int8-first-conv is for an fp32 first conv");
+    }
+    n.attrs["int8"] = true;
+    return;
+  }
+  throw ArgumentError("the model has no conv reading its input", "--int8-first-conv needs an image network's first conv");
+}
+
 }  // namespace
 
 void add_export_command(CLI::App& app) {
@@ -100,6 +115,10 @@ void add_export_command(CLI::App& app) {
   auto* images_opt = c->add_option("--calibration-images", flags->options.calibration_images,
                                    "training images used to calibrate activations")
                          ->check(CLI::PositiveNumber);
+  auto int8_first_conv = std::make_shared<bool>(false);
+  c->add_flag("--int8-first-conv", *int8_first_conv,
+              ".ttq output: the runtime runs the first conv in int8 too (u8 input with a zero point; "
+              "accuracy measured in docs/RUNTIME.md)");
   c->callback([=] {
     // Every flag is read before anything is loaded, so a bad one fails at once.
     const OutputFormat to = format_opt->count() ? parse_output_format(*format_flag)
@@ -108,6 +127,9 @@ void add_export_command(CLI::App& app) {
     const auto ternary_encoding = format::parse_encoding(*encoding);
     if (to == OutputFormat::ttq && precision_opt->count()) {
       throw ArgumentError("--onnx-precision applies to ONNX output only", "name the output .onnx or add --format onnx");
+    }
+    if (to == OutputFormat::onnx && *int8_first_conv) {
+      throw ArgumentError("--int8-first-conv applies to .ttq output only", "the int8 ONNX export quantizes every conv");
     }
     if (to == OutputFormat::onnx && encoding_opt->count()) {
       throw ArgumentError("--encoding applies to .ttq output only", "ONNX stores ternary weights as floats or s8");
@@ -138,6 +160,7 @@ void add_export_command(CLI::App& app) {
                   model.ByteSizeLong());
       return;
     }
+    if (*int8_first_conv) mark_first_conv_int8(m);
     format::save_model_file(*out, m);
     size_t bytes = 0;
     for (const auto& [name, t] : m.tensors) bytes += t.stored_bytes();

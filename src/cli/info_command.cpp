@@ -1,13 +1,15 @@
-// ttq info: a zoo model's layers (params, MACs), or what a model file holds.
+// ttq info: a zoo model's layers (params, MACs), or what a model file (.ttq or .onnx) holds.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "cli/commands.h"
 #include "common/error.h"
 #include "format/model_file.h"
+#include "onnx/onnx_file.h"
 #include "train/models/layer_table.h"
 #include "train/models/model_zoo.h"
 #include "train/models/network.h"
@@ -57,6 +59,28 @@ void print_model_file(const std::string& path) {
               100.0 * ternary_zeros / double(std::max<size_t>(1, ternary_weights)));
 }
 
+// An ONNX file: its opset and how many nodes of each op it has (e.g. what ONNX Runtime's
+// optimizer fused an int8 QDQ model into).
+void print_onnx_file(const std::string& path, bool json) {
+  const auto model = onnx_export::load_onnx_model(path);
+  const auto counts = onnx_export::op_counts(model);
+  int64_t opset = 0;
+  for (const auto& o : model.opset_import()) {
+    if (o.domain().empty() || o.domain() == "ai.onnx") opset = o.version();
+  }
+  if (json) {
+    std::cout << nlohmann::json{{"file", path}, {"opset", opset}, {"nodes", model.graph().node_size()}, {"op_counts", counts}}.dump()
+              << std::endl;
+    return;
+  }
+  std::printf("%s: ONNX opset %lld, %d nodes\n", path.c_str(), static_cast<long long>(opset), model.graph().node_size());
+  for (const auto& [op, n] : counts) std::printf("  %-32s %5d\n", op.c_str(), n);
+}
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 }  // namespace
 
 void add_info_command(CLI::App& app) {
@@ -66,7 +90,9 @@ void add_info_command(CLI::App& app) {
   auto input = std::make_shared<std::string>("3x32x32");
   auto classes = std::make_shared<int64_t>(10);
   auto list = std::make_shared<bool>(false);
-  c->add_option("file", *file, "a .ttq model file");
+  auto json = std::make_shared<bool>(false);
+  c->add_option("file", *file, "a .ttq model file, or an .onnx file (its op counts)");
+  c->add_flag("--json", *json, ".onnx: one JSON line");
   c->add_option("--model", *model, "a zoo architecture");
   c->add_option("--input", *input, "input shape CxHxW");
   c->add_option("--num-classes", *classes, "classes")->check(CLI::PositiveNumber);
@@ -76,6 +102,7 @@ void add_info_command(CLI::App& app) {
       for (const auto& n : train::model_names()) std::cout << train::model_summary(n) << "\n";
       return;
     }
+    if (!file->empty() && ends_with(*file, ".onnx")) return print_onnx_file(*file, *json);
     if (!file->empty()) return print_model_file(*file);
     if (model->empty()) throw ArgumentError("info needs a model file or --model NAME", "see ttq info --list");
     train::ModelOptions o;

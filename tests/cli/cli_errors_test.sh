@@ -21,6 +21,10 @@ expect 2 "corrupt checkpoint" -- eval "$tmp/bad.pt"
 expect 2 "missing checkpoint" -- eval "$tmp/none.pt"
 expect 2 "corrupt model file" -- info "$tmp/bad.ttq"
 expect 2 "missing model file" -- run "$tmp/none.ttq" --data-path "$tmp"
+printf 'not an onnx file' >"$tmp/bad.onnx"
+expect 2 "corrupt onnx file" -- info "$tmp/bad.onnx"
+expect 2 "int8 first conv into ONNX" -- export "$tmp/bad.ttq" -o "$tmp/x.onnx" --int8-first-conv
+[ ! -e "$tmp/x.onnx" ] || { echo "FAIL: a refused export left $tmp/x.onnx"; fail=$((fail + 1)); }
 expect 2 "unknown model" -- info --model resnet1000
 expect 2 "bad input shape" -- info --model resnet20 --input 3x32
 expect 0 "zoo info" -- info --model resnet20 --input 1x28x28

@@ -42,6 +42,15 @@ has '"logit_rms_error_scale_free"' "$("$TTQ" run "$tmp/m2.ttq" --dataset mnist -
 self=$("$TTQ" run "$tmp/m2.ttq" --dataset mnist --data-path "$tmp/data" --reference --compare-reference)
 has '"logit_rms_error": 0.0,' "$self"
 has '"agreement": 1.0,' "$self"
+# --int8-first-conv: the same model with its first conv run in int8 agrees with LibTorch too,
+# and the step profile shows that conv as a u8 x s8 GEMM.
+"$TTQ" export "$tmp/m2.ttq" -o "$tmp/m2-int8stem.ttq" --int8-first-conv
+stem=$("$TTQ" run "$tmp/m2-int8stem.ttq" --dataset mnist --data-path "$tmp/data" --checkpoint "$tmp/ttq")
+agreement=$(echo "$stem" | sed -n 's/.*"agreement": \([0-9.]*\).*/\1/p')
+awk -v a="$agreement" 'BEGIN { exit !(a >= 0.9) }' || { echo "int8 first conv agrees with LibTorch on only $agreement"; exit 1; }
+profile=$("$TTQ" bench "$tmp/m2-int8stem.ttq" --profile --iters 3 --json)
+has '"step":"gemm\[u8s8\] conv1' "$profile"
+has '"step":"gemm\[f32\] conv1' "$("$TTQ" bench "$tmp/m2.ttq" --profile --iters 3 --json)"
 bench=$("$TTQ" bench "$tmp/m2.ttq" --iters 3 --json)
 has '"speedup"' "$bench"
 # LibTorch's allocations kept on the heap, unless the user has tuned malloc already.
