@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "format/graph.h"
-#include "format/graph_shapes.h"
 
 namespace ttq::onnx_export {
 

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "common/error.h"
+#include "onnx/activation_quantization.h"
 #include "onnx/export_onnx.h"
 #include "onnx/onnx_file.h"
 #include "ort_runner.h"
@@ -96,6 +97,49 @@ TEST(OnnxPrecision, ParsesBothAndRejectsAnythingElse) {
   EXPECT_EQ(onnx_export::parse_onnx_precision("int8"), OnnxPrecision::int8);
   EXPECT_THROW(onnx_export::parse_onnx_precision("int4"), ArgumentError);
   EXPECT_THROW(onnx_export::parse_onnx_precision("INT8"), ArgumentError);
+}
+
+// The u8 range of a possibly negative activation ends where no reader can tell values apart.
+std::pair<float, float> u8_range(const format::ModelFile& m, const std::string& activation) {
+  const auto q = onnx_export::ActivationQuantizer(m)(activation);
+  return {-q.scale * q.zero_point, q.scale * (255 - q.zero_point)};
+}
+
+format::ModelFile calibrated(const format::Graph& g, std::map<std::string, float> largest) {
+  format::ModelFile m;
+  m.graph = g;
+  for (const auto& n : g.nodes) m.calibration[n.output] = largest.count(n.output) ? largest[n.output] : 1.f;
+  return m;
+}
+
+TEST(ActivationQuantizer, ABranchBeforeAResidualAddReluGoesDownToMinusTheOtherInput) {
+  format::GraphBuilder g({2, 6, 6});
+  const std::string side = g.relu(g.conv2d("a", g.input(), 2, 4, 3, 1, 1));
+  const std::string branch = g.conv2d("b", side, 4, 4, 1, 1, 0);
+  const auto m = calibrated(g.finish(g.relu(g.add(branch, side))), {{side, 2.5f}, {branch, 1.f}});
+  EXPECT_NEAR(u8_range(m, branch).first, -2.5f, 0.01f);
+  EXPECT_NEAR(u8_range(m, branch).second, 1.f, 0.01f);
+}
+
+TEST(ActivationQuantizer, AConcatReadByBatchNormReluGoesDownToEachChannelsCut) {
+  format::GraphBuilder g({2, 6, 6});
+  const std::string raw = g.conv2d("c", g.input(), 2, 4, 3, 1, 1);  // may be negative
+  const std::string other = g.relu(g.conv2d("d", g.input(), 2, 4, 3, 1, 1));
+  const std::string bn = g.batchnorm("bn", g.concat({raw, other}), 8);
+  auto m = calibrated(g.finish(g.relu(bn)), {{raw, 3.f}, {bn, 4.f}});
+  m.tensors["bn.scale"].values = {1.f, 2.f, -1.f, 0.5f, 1.f, 1.f, 1.f, 1.f};
+  m.tensors["bn.bias"].values = {0.5f, -1.f, 0.2f, 1.f, -9.f, 9.f, 9.f, 9.f};  // the last 4: not raw's
+  // raw's channels: -0.5 / 1, 1 / 2, (4 - 0.2) / -1 (s < 0: the smallest input seen), -1 / 0.5.
+  EXPECT_NEAR(u8_range(m, raw).first, -3.8f, 0.02f);
+  EXPECT_NEAR(u8_range(m, raw).second, 3.f, 0.02f);
+}
+
+TEST(ActivationQuantizer, AValueAConvReadsSpansMinusToPlusItsLargest) {
+  format::GraphBuilder g({2, 6, 6});
+  const std::string raw = g.conv2d("c", g.input(), 2, 4, 3, 1, 1);
+  const auto m = calibrated(g.finish(g.conv2d("d", raw, 4, 4, 1, 1, 0)), {{raw, 3.f}});
+  EXPECT_EQ(onnx_export::ActivationQuantizer(m)(raw).zero_point, 128);
+  EXPECT_NEAR(u8_range(m, raw).second, 3.f, 0.001f);
 }
 
 TEST(OnnxExport, BothPrecisionsPassOnnxCheckerFromTheFileToo) {
