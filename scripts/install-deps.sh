@@ -10,6 +10,7 @@ PACKAGES=(
   libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
   zlib1g-dev libstb-dev libonnx-dev
   dataset-fashion-mnist
+  pybind11-dev python3-numpy python3-torch python3-torchvision
   chromium  # headless rendering check of results/report.html (tests/report, scripts/screenshot-report.sh)
 )
 # npm may come from elsewhere than Debian (e.g. a Node.js install): then keep it.
