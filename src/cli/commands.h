@@ -9,6 +9,7 @@ namespace ttq::cli {
 void add_train_commands(CLI::App& app);    // train, quantize, eval
 void add_info_command(CLI::App& app);      // info (a zoo model, or a model file)
 void add_export_command(CLI::App& app);    // export
+void add_import_command(CLI::App& app);    // import (a PyTorch state dict -> a run directory)
 void add_runtime_commands(CLI::App& app);  // run, bench
 void add_table_command(CLI::App& app);     // table
 void add_ptq_commands(CLI::App& app);      // ptq (INT8 / FP16 post-training), compress (Deep Compression file)

@@ -1,5 +1,6 @@
 // ttq export: a trained checkpoint (or a .ttq model file) to a 2-bit ttq model file the
-// runtime runs, or to an ONNX model (fp32 or int8 QDQ, docs/ONNX.md).
+// runtime runs, to an ONNX model (fp32 or int8 QDQ, docs/ONNX.md), or (a checkpoint) to
+// a PyTorch state dict under torchvision's names (docs/PYTORCH.md).
 #include <CLI/CLI.hpp>
 
 #include <sys/stat.h>
@@ -11,9 +12,11 @@
 #include "cli/commands.h"
 #include "common/error.h"
 #include "format/model_file.h"
+#include "format/state_dict_file.h"
 #include "onnx/export_onnx.h"
 #include "onnx/onnx_file.h"
 #include "train/export/export_model.h"
+#include "train/interop/state_dict_interop.h"
 #include "train/models/network.h"
 #include "train/trainer/checkpoint.h"
 #include "train/trainer/data_setup.h"
@@ -22,17 +25,28 @@
 namespace ttq::cli {
 namespace {
 
-enum class OutputFormat { ttq, onnx };
+enum class OutputFormat { ttq, onnx, pytorch, safetensors };
 
 OutputFormat parse_output_format(const std::string& text) {
   if (text == "ttq") return OutputFormat::ttq;
   if (text == "onnx") return OutputFormat::onnx;
-  throw ArgumentError("unknown output format '" + text + "'", "use --format ttq or onnx");
+  if (text == "pth") return OutputFormat::pytorch;
+  if (text == "safetensors") return OutputFormat::safetensors;
+  throw ArgumentError("unknown output format '" + text + "'", "use --format ttq, onnx, pth or safetensors");
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
+
+OutputFormat output_format_for(const std::string& path) {
+  if (ends_with(path, ".onnx")) return OutputFormat::onnx;
+  if (ends_with(path, ".pth") || ends_with(path, ".pt")) return OutputFormat::pytorch;
+  if (ends_with(path, ".safetensors")) return OutputFormat::safetensors;
+  return OutputFormat::ttq;
+}
+
+bool is_state_dict(OutputFormat f) { return f == OutputFormat::pytorch || f == OutputFormat::safetensors; }
 
 // What the export reads: a run directory or checkpoint (LibTorch), or a model file that
 // has been exported before (no LibTorch needed).
@@ -106,10 +120,12 @@ void add_export_command(CLI::App& app) {
   auto precision_flag = std::make_shared<std::string>("fp32");
   auto flags = std::make_shared<CheckpointFlags>();
   c->add_option("checkpoint", *input, "run directory, checkpoint file, or .ttq model file")->required();
-  c->add_option("-o,--output", *out, "file to write (.ttq, or .onnx for ONNX)")->required();
+  c->add_option("-o,--output", *out, "file to write: .ttq, .onnx (ONNX), .pth or .safetensors (PyTorch state dict)")
+      ->required();
   auto* encoding_opt = c->add_option("--encoding", *encoding, "ternary2 or ternary1.6 (.ttq output)")
                            ->check(CLI::IsMember({"ternary2", "ternary1.6"}));
-  auto* format_opt = c->add_option("--format", *format_flag, "ttq or onnx (default: from the output's extension)");
+  auto* format_opt =
+      c->add_option("--format", *format_flag, "ttq, onnx, pth or safetensors (default: from the output's extension)");
   auto* precision_opt = c->add_option("--onnx-precision", *precision_flag, "fp32 or int8 (QDQ) for ONNX output");
   auto* data_opt = c->add_option("--data-path", flags->data_path, "training data for calibration (default: the run's)");
   auto* images_opt = c->add_option("--calibration-images", flags->options.calibration_images,
@@ -121,18 +137,35 @@ void add_export_command(CLI::App& app) {
               "accuracy measured in docs/RUNTIME.md)");
   c->callback([=] {
     // Every flag is read before anything is loaded, so a bad one fails at once.
-    const OutputFormat to = format_opt->count() ? parse_output_format(*format_flag)
-                                                : ends_with(*out, ".onnx") ? OutputFormat::onnx : OutputFormat::ttq;
+    const OutputFormat to = format_opt->count() ? parse_output_format(*format_flag) : output_format_for(*out);
     const auto precision = onnx_export::parse_onnx_precision(*precision_flag);
     const auto ternary_encoding = format::parse_encoding(*encoding);
-    if (to == OutputFormat::ttq && precision_opt->count()) {
+    if (to != OutputFormat::onnx && precision_opt->count()) {
       throw ArgumentError("--onnx-precision applies to ONNX output only", "name the output .onnx or add --format onnx");
     }
-    if (to == OutputFormat::onnx && *int8_first_conv) {
+    if (to != OutputFormat::ttq && *int8_first_conv) {
       throw ArgumentError("--int8-first-conv applies to .ttq output only", "the int8 ONNX export quantizes every conv");
     }
-    if (to == OutputFormat::onnx && encoding_opt->count()) {
-      throw ArgumentError("--encoding applies to .ttq output only", "ONNX stores ternary weights as floats or s8");
+    if (to != OutputFormat::ttq && encoding_opt->count()) {
+      throw ArgumentError("--encoding applies to .ttq output only", "ONNX and PyTorch store ternary weights as floats or s8");
+    }
+    if (is_state_dict(to)) {
+      if (data_opt->count() || images_opt->count()) {
+        throw ArgumentError("a PyTorch state dict needs no calibration", "drop --data-path and --calibration-images");
+      }
+      if (input_kind(*input) == InputKind::model_file) {
+        throw ArgumentError("'" + *input + "' is a ttq model file (batch norms folded, activations calibrated)",
+                            "export the PyTorch state dict from the run directory it came from");
+      }
+      const auto loaded = train::load_network(*input);
+      const auto state = train::network_state_dict(*loaded.net);
+      format::save_state_dict(*out, state,
+                              to == OutputFormat::pytorch ? format::StateDictFormat::torch_save
+                                                          : format::StateDictFormat::safetensors);
+      std::printf("wrote %s: %s state dict of %zu tensors (%s, %s)\n", out->c_str(), loaded.meta.config.model.c_str(),
+                  state.size(), to == OutputFormat::pytorch ? "torch.save" : "safetensors",
+                  loaded.meta.config.quantized() ? "quantized weights as the floats they stand for" : "fp32");
+      return;
     }
     const InputKind kind = input_kind(*input);
     if (kind == InputKind::model_file && (data_opt->count() || images_opt->count())) {

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   ttq::cli::add_train_commands(app);
   ttq::cli::add_info_command(app);
   ttq::cli::add_export_command(app);
+  ttq::cli::add_import_command(app);
   ttq::cli::add_table_command(app);
   ttq::cli::add_ptq_commands(app);
   ttq::cli::add_report_command(app);
