@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/npy_file.h"
 #include "cli/step_profile.h"
 #include "common/cpu_clock.h"
 #include "common/cpu_model.h"
@@ -35,7 +36,7 @@ namespace ttq::cli {
 namespace {
 
 struct RunFlags {
-  std::string file, dataset = "fashion-mnist", data_path, checkpoint;
+  std::string file, dataset = "fashion-mnist", data_path, checkpoint, logits_path;
   int threads = 1, batch = 64, max_weight_level = 0;
   int64_t limit = 0;
   bool reference = false, compare_reference = false;
@@ -75,7 +76,7 @@ void run_dataset(const RunFlags& f) {
     torch::set_num_threads(f.threads);
   }
   const int classes = model.num_classes();
-  std::vector<float> logits, reference_logits;
+  std::vector<float> logits, reference_logits, all_logits;
   report::LogitComparison vs_reference(classes);
   int64_t n = 0, correct = 0, torch_correct = 0, agree = 0;
   double runtime_seconds = 0;
@@ -85,6 +86,7 @@ void run_dataset(const RunFlags& f) {
     const auto t0 = std::chrono::steady_clock::now();
     model.run(b.images.data(), b.n, logits.data());
     runtime_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (!f.logits_path.empty()) all_logits.insert(all_logits.end(), logits.begin(), logits.end());
     if (reference) {
       reference_logits.resize(logits.size());
       reference->run(b.images.data(), b.n, reference_logits.data());
@@ -120,6 +122,10 @@ void run_dataset(const RunFlags& f) {
   if (net) {
     out["libtorch_top1"] = n ? double(torch_correct) / n : 0.0;
     out["agreement"] = n ? double(agree) / n : 0.0;
+  }
+  if (!f.logits_path.empty()) {
+    save_npy_f32(f.logits_path, all_logits, size_t(n), size_t(classes));
+    out["logits"] = f.logits_path;
   }
   std::cout << out.dump(2) << std::endl;
 }
@@ -289,6 +295,7 @@ void add_runtime_commands(CLI::App& app) {
     c->add_option("--threads", f->threads, "runtime threads")->check(CLI::PositiveNumber);
     c->add_option("-b,--batch-size", f->batch, "images per batch")->check(CLI::PositiveNumber);
     c->add_option("--limit", f->limit, "only the first N test images");
+    c->add_option("--logits", f->logits_path, "write the runtime's logits here (.npy, float32, images x classes)");
     c->add_flag("--reference", f->reference, "the fp32 reference path instead of the int8 kernels");
     c->add_flag("--compare-reference", f->compare_reference,
                 "also run the fp32 reference path and report agreement and logit error against it");
