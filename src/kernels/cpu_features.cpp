@@ -1,4 +1,4 @@
-// CPU feature detection and the TTQ_ISA cap (DESIGN.md §6). Computed once.
+// CPU feature detection and the TTQ_ISA cap (docs/DESIGN.md §6). Computed once.
 #include <cstdlib>
 #include <cstring>
 #include <string>

@@ -1,4 +1,4 @@
-// fp32 GEMM for the layers that stay fp32 (first conv, last FC; DESIGN.md §6).
+// fp32 GEMM for the layers that stay fp32 (first conv, last FC; docs/DESIGN.md §6).
 //   C[m, n] = sum_k A[m, k] * B[k, n]      A: f32 row-major (lda), B: packed from K x N f32
 //   y = C * scale[n] (scale may be null = 1) + bias[n] (bias may be null) ; relu? ; store
 // Output either f32, or u8 = clamp(round_half_even(y * out_inv_scale), 0, 255) so the

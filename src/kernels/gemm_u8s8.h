@@ -1,6 +1,7 @@
-// Contract of the integer GEMM the runtime's ternary layers run on (DESIGN.md §6).
-// Torch-free, no dependencies. The kernels helper owns the implementation; the
-// runtime only uses what is declared here.
+// Contract of the integer GEMM the runtime's ternary layers run on (docs/DESIGN.md §6).
+// Torch-free (the kernels layer takes nothing from the rest of ttq but common/error.h).
+// The implementation is private to the kernels layer; the runtime only uses what is
+// declared here.
 //
 //   C[m, n] = sum_k A[m, k] * B[k, n]        A: u8 activations (row-major, lda),
 //                                            B: s8 weights, |B| <= the kernel's max_weight,

@@ -1,4 +1,4 @@
-// The rows of the method table (DESIGN.md §3) and which row a run belongs to.
+// The rows of the method table (docs/DESIGN.md §3) and which row a run belongs to.
 #pragma once
 
 #include <string>

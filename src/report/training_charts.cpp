@@ -137,7 +137,7 @@ Chart scales_chart(const Run& ttq) {
       if (layers == h[e].end() || !layers->is_array()) continue;
       for (const auto& l : *layers) {
         if (l.value("name", "") != names[idx]) continue;
-        // init "one": the authors' start, Wp = Wn = 1 (DESIGN.md §2); drawn as epoch 0.
+        // init "one": the authors' start, Wp = Wn = 1 (docs/DESIGN.md §2.5); drawn as epoch 0.
         if (wp.x.empty() && l.value("init", "") == "one") {
           wp.x.push_back(0), wp.y.push_back(1);
           wn.x.push_back(0), wn.y.push_back(1);

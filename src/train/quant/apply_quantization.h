@@ -1,4 +1,4 @@
-// Which layers of a model get a weight quantizer (DESIGN.md §2 "Which layers"),
+// Which layers of a model get a weight quantizer (docs/DESIGN.md §2.6),
 // shared by TTQ and the survey baselines (TWN, binary, DoReFa, INT8 QAT).
 #pragma once
 

@@ -1,4 +1,4 @@
-// TTQ's ternarization (DESIGN.md §2, paper eqs. 1–3) as a custom autograd Function.
+// TTQ's ternarization (Zhu et al. 2017, eqs. 1–3; docs/DESIGN.md §2) as a custom autograd Function.
 // The threshold and the ternary pattern depend on the latent weight only; the
 // Function gives exact gradients for the two scales and eq. 3 for the latent weight.
 #pragma once

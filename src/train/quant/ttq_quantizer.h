@@ -1,4 +1,4 @@
-// The TTQ weight quantizer of one layer: two trained scales wp, wn (DESIGN.md §2).
+// The TTQ weight quantizer of one layer: two trained scales wp, wn (docs/DESIGN.md §2.2, §2.5).
 // Its output is in the scale of the normalized weight w̃ = w / max|w|: values
 // {−wn, 0, +wp}, as in the authors' code. See docs/TTQ.md for why.
 #pragma once

@@ -1,4 +1,4 @@
-// The --quant methods besides TTQ (DESIGN.md §3). attach_quantization() asks each
+// The --quant methods besides TTQ (docs/DESIGN.md §3). attach_quantization() asks each
 // family in turn; a family returns std::nullopt for a method that is not its own.
 #pragma once
 
