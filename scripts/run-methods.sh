@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
-# The method tables of issue 5: every baseline fine-tuned (or post-training quantized)
-# from the same fp32 run with the same recipe as that suite's TTQ row, each recorded
+# The method tables (README, results/REPORT.md): every baseline fine-tuned (or post-training
+# quantized) from the same fp32 run with the same recipe as that suite's TTQ row, each recorded
 # under results/<suite>-<method>/. Runs missing results only, so it can be stopped and
 # started again (an unfinished run resumes).
 #   bash scripts/run-methods.sh [METHOD ...]      (default: all of them)
-#   SUITE=DATASET-MODEL: fashion-resnet20 (default), mnist-resnet18, and seed 000's
-#   fashion-resnet18, mnist-resnet34, fashion-resnet34; each fine-tunes from
-#   runs/SUITE-fp32, which the method fp32 trains (seed 000's table: fp32 ttq-sparse50)
+#   SUITE=DATASET-MODEL: fashion-resnet20 (default), mnist-resnet18, and the TensorFlow MNIST
+#   replication's fashion-resnet18, mnist-resnet34, fashion-resnet34; each fine-tunes from
+#   runs/SUITE-fp32, which the method fp32 trains (that replication's table: fp32 ttq-sparse50)
 #   FP32 (default runs/SUITE-fp32): another fp32 run to start from,
 #   EPOCHS (default: the suite's TTQ row, 6 or 2), THREADS (default: all cores),
 #   AMP=bf16: every row trains under bf16 autocast, channels-last (2.1-2.2x faster on
 #   a CPU with AMX), except those with fake-quantized activations (int8-qat)
-#   sweep: seed 002's sparsity sweep, TTQ in sparsity mode for r = 0 ... 0.5
+#   sweep: the sparsity sweep of Zhu et al. 2017 (TTQ), TTQ in sparsity mode for r = 0 ... 0.5
 #   (ttq-r0 ... ttq-r0.5 one at a time), SWEEP_EPOCHS each (default 2);
 #   ttq-sparse50: TTQ at r = 0.5 with the full recipe (EPOCHS), to set against TWN
 set -euo pipefail
@@ -32,8 +32,8 @@ case $SUITE in
     RECIPE=(--model resnet20 --dataset fashion-mnist --data-path /usr/share/datasets/fashion-mnist --lr 0.02
             --wd 2e-4 --lr-scheduler cosine --pad 2 --hflip) ;;
   mnist-resnet18 | mnist-resnet34 | fashion-resnet18 | fashion-resnet34)
-    # Seed 000's models: two epochs from scratch, two of fine-tuning (about 15 min an
-    # epoch for ResNet-18 on 2 cores here, twice that for ResNet-34).
+    # The TensorFlow MNIST replication's models: two epochs from scratch, two of
+    # fine-tuning (about 15 min an epoch for ResNet-18 on 2 cores here, twice that for ResNet-34).
     EPOCHS=${EPOCHS:-2}
     case $SUITE in
       mnist-*) DATA=(--dataset mnist --data-path data/mnist) ;;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 4's speed table in one go: `ttq bench` (runtime vs LibTorch fp32, side by side in
+# README's speed table in one go: `ttq bench` (runtime vs LibTorch fp32, side by side in
 # one process) for batch 1 and 64, 1 and 2 threads, natively, as an AVX-512 machine without
 # AMX (TTQ_ISA=avx512_vnni caps our kernels; LibTorch's fp32 never uses AMX) where the CPU
 # has AVX-512 VNNI, and as an AVX2-only machine (`--isa avx2` caps both sides). One JSON

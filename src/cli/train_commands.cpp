@@ -90,7 +90,8 @@ void add_quant_flags(CLI::App* c, train::QuantConfig& q) {
                  "Wp/Wn start: one (the authors'), data (mean |w|/max|w| of each set) or weights (mean |w| of each "
                  "set: the fp32 layer's scale)")
       ->check(CLI::IsMember({"one", "data", "weights"}));
-  c->add_option("--wn-grad", q.wn_grad_sign, "true (chain rule) or paper (eq. 2's printed sign, as seed 001)")
+  c->add_option("--wn-grad", q.wn_grad_sign,
+                "true (chain rule) or paper (eq. 2's printed sign, as in TropComplique's Tiny ImageNet replication)")
       ->check(CLI::IsMember({"true", "paper"}));
   c->add_flag("--quantize-first-conv", q.quantize_first_conv, "quantize the first conv too");
   c->add_flag("--quantize-last-fc", q.quantize_last_fc, "quantize the last FC too (the authors' CIFAR code)");

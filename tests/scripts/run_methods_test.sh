@@ -43,7 +43,8 @@ err=$(SUITE=mnist-resnet34 bash scripts/run-methods.sh nonsense 2>&1); rc=$?
 set -e
 [ ! -e "$LOG" ] || fail "the errors above ran ttq"
 
-# Seed 000's ResNet-34 / Fashion-MNIST rows: fp32 from scratch, then TTQ at r = 0.5 from it.
+# The ResNet-34 / Fashion-MNIST rows beside the TensorFlow MNIST replication's: fp32 from
+# scratch, then TTQ at r = 0.5 from it.
 SUITE=fashion-resnet34 bash scripts/run-methods.sh fp32 ttq-sparse50 > /dev/null
 [ "$(wc -l < "$LOG")" = 2 ] || fail "expected 2 ttq calls"
 expect_line 1 '^train --model resnet34 --dataset fashion-mnist --data-path \S+ --hflip --epochs 2 .*--output-dir runs/fashion-resnet34-fp32$'

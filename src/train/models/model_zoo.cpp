@@ -33,8 +33,11 @@ const std::vector<Entry>& registry() {
     e.push_back({"alexnet_bn", "AlexNet with batch norm after every conv and hidden linear, sized to the input",
                  make_alexnet_bn});
     e.push_back({"densenet121", "torchvision DenseNet-121 (small-input stem for <= 64 px)", make_densenet121});
-    e.push_back({"densenet_small", "small DenseNet-BC of seed 001: growth 12, blocks 8/12/10", make_densenet_small});
-    e.push_back({"squeezenet_bn", "SqueezeNet 1.1-like with batch norm and skip connections (seed 001)",
+    e.push_back({"densenet_small",
+                 "small DenseNet-BC of the Tiny ImageNet replication (TropComplique): growth 12, blocks 8/12/10",
+                 make_densenet_small});
+    e.push_back({"squeezenet_bn",
+                 "SqueezeNet 1.1-like with batch norm and skip connections (the Tiny ImageNet replication's)",
                  make_squeezenet_bn});
     return e;
   }();

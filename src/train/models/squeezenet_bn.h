@@ -1,4 +1,5 @@
-// SqueezeNet 1.1-like network with batch norm and skip connections (seed 001).
+// SqueezeNet 1.1-like network with batch norm and skip connections, as the Tiny ImageNet
+// replication (TropComplique; docs/DESIGN.md §14) modified it.
 #pragma once
 
 #include <memory>
@@ -12,8 +13,9 @@ namespace ttq::train {
 // Layout (torchvision indices): features.0 conv 64 + features.1 bn, max-pool,
 // fires 4,5 (128), max-pool, fires 7,8 (256), max-pool, fires 10,11 (384),
 // 12,13 (512); classifier.1 = 1x1 conv to the classes (with bias), relu,
-// global average pool. 827,784 parameters at 3x64x64 / 200 classes (seed 001).
-// options.small_input: stem is 3x3 stride 1 (seed), otherwise 3x3 stride 2 (torchvision).
+// global average pool. 827,784 parameters at 3x64x64 / 200 classes (that replication's
+// table). options.small_input: stem is 3x3 stride 1 (that replication's), otherwise 3x3
+// stride 2 (torchvision).
 std::shared_ptr<Network> make_squeezenet_bn(const ModelOptions& o);
 
 }  // namespace ttq::train

@@ -17,7 +17,8 @@ enum class ThresholdMode {
 // How ∂L/∂Wn is computed. w_t = −Wn on I_n, so the chain rule gives −Σ_{I_n} g.
 enum class WnGradSign {
   chain_rule,  // −Σ_{i∈In} g_i: the true gradient (the authors' TensorFlow code, via autodiff)
-  paper,       // +Σ_{i∈In} g_i: as the paper's eq. 2 prints it and seed 001's PyTorch code uses it
+  paper,       // +Σ_{i∈In} g_i: as eq. 2 of Zhu et al. 2017 prints it and the Tiny ImageNet
+               // replication's PyTorch code (TropComplique) uses it
 };
 
 struct TernaryThreshold {

@@ -1,4 +1,5 @@
-// Parameter counts against the papers / torchvision / seed 001, and torchvision's
+// Parameter counts against the papers / torchvision / the Tiny ImageNet replication
+// (TropComplique), and torchvision's
 // state-dict names.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -99,11 +100,11 @@ TEST(ParamCount, DenseNets) {
   }
   EXPECT_EQ(params["features.denseblock4.denselayer16.conv1.weight"].sizes(),
             (std::vector<int64_t>{128, 512 + 15 * 32, 1, 1}));
-  // Seed 001's table: small DenseNet, Tiny ImageNet (64x64, 200 classes).
+  // The Tiny ImageNet replication's table (TropComplique): small DenseNet, 64x64, 200 classes.
   EXPECT_EQ(count_parameters(*build("densenet_small", 3, 64, 200)), 440264);
 }
 
-TEST(ParamCount, SqueezeNetBnMatchesSeed001) {
+TEST(ParamCount, SqueezeNetBnMatchesTinyImageNetReplication) {
   EXPECT_EQ(count_parameters(*build("squeezenet_bn", 3, 64, 200)), 827784);
 }
 
