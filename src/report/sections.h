@@ -13,7 +13,7 @@ namespace ttq::report {
 
 using ModelDataset = std::pair<std::string, std::string>;
 
-// (model, dataset) pairs with runs, sorted; the two comparison pairs
+// (model, dataset) pairs with runs, sorted; the two pairs every report compares
 // (resnet20 / fashion-mnist, resnet18 / mnist) are always included.
 std::vector<ModelDataset> model_dataset_pairs(const Results& results);
 // Runs of one pair, in results order.
@@ -25,8 +25,10 @@ const Run* best_run(const std::vector<const Run*>& runs, const std::string& cate
 std::string percent(double fraction, int decimals = 2);  // "93.35 %" or "—"
 
 std::vector<Section> method_sections(const Results& results);
-Section seed000_section(const Results& results);
-Section seed002_section(const Results& results);
+// Published tables beside ours (docs/DESIGN.md §14): the TensorFlow MNIST replication's
+// ResNet-18/34 and the CIFAR-10 ResNets of Zhu et al. 2017 (TTQ).
+Section mnist_replication_section(const Results& results);
+Section ttq_paper_section(const Results& results);
 std::vector<Section> training_sections(const Results& results);
 Section sqnr_section(const Results& results);
 Section extras_section(const Results& results);

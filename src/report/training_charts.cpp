@@ -273,8 +273,8 @@ Section histograms_section(const Results& results) {
 
 Section sweep_section(const Results& results) {
   Section s{"sweep", "Sparsity sweep (TTQ, threshold mode \"sparsity\")", {}};
-  s.paragraph("Seed 002: TTQ with a target fraction r of zero weights per layer, r from 0 to 0.5; the paper finds the "
-              "best accuracy at r between 0.3 and 0.5.");
+  s.paragraph("Zhu et al. 2017 (TTQ): TTQ with a target fraction r of zero weights per layer, r from 0 to 0.5; the "
+              "paper finds the best accuracy at r between 0.3 and 0.5.");
   Chart c;
   c.kind = Chart::Kind::Line;
   c.title = "Top-1 vs target sparsity r";

@@ -227,32 +227,32 @@ TEST(Report, ComparesTtqWithTwnLikeForLike) {
       << n;
 }
 
-TEST(Report, SeedTablesStandNextToOurRuns) {
-  const Document d = build_report(load_results(make_results_dir("seeds")));
-  const Table& s0 = first_table(section(d, "seed000"));
+TEST(Report, PublishedTablesStandNextToOurRuns) {
+  const Document d = build_report(load_results(make_results_dir("published")));
+  const Table& s0 = first_table(section(d, "mnist-replication"));
   ASSERT_EQ(s0.rows.size(), 4u);
   EXPECT_EQ(s0.rows[0][0], "resnet18");
   EXPECT_EQ(s0.rows[0][1], "mnist");
   EXPECT_EQ(s0.rows[0][2], "0.27");   // our synthetic run's 269,434 params
-  EXPECT_EQ(s0.rows[0][3], "5.60");   // seed 000
+  EXPECT_EQ(s0.rows[0][3], "5.60");   // the TensorFlow MNIST replication
   EXPECT_EQ(s0.rows[0][4], "1.03");   // 4 * 269434 / 2^20
   EXPECT_EQ(s0.rows[0][6], "not run");  // no resnet18 / mnist TTQ run
   EXPECT_EQ(s0.rows[0][11], "96.02 %");
   EXPECT_EQ(s0.rows[1][2], "not run");  // resnet34 / mnist
-  EXPECT_EQ(s0.rows[2][3], "not in seed 000");
+  EXPECT_EQ(s0.rows[2][3], "not in the replication");
 
-  const Table& s2 = first_table(section(d, "seed002"));
+  const Table& s2 = first_table(section(d, "ttq-paper-cifar10"));
   ASSERT_EQ(s2.rows.size(), 4u);
   EXPECT_EQ(s2.rows[0][1], "8.23");
   EXPECT_EQ(s2.rows[3][3], "+0.36");
   for (const auto& r : s2.rows) EXPECT_EQ(r[5], "not run (CIFAR-10 cannot be downloaded here)");
 }
 
-TEST(Report, CifarRunFillsSeed002Row) {
+TEST(Report, CifarRunFillsTtqPaperRow) {
   const std::string dir = make_temp_dir("cifar");
   write_run(dir, "cifar-resnet32-ttq", synthetic_run("resnet32", "cifar10", "ttq", 0.925, 2, 2));
   const Document d = build_report(load_results(dir));
-  const Table& s2 = first_table(section(d, "seed002"));
+  const Table& s2 = first_table(section(d, "ttq-paper-cifar10"));
   EXPECT_EQ(s2.rows[1][5], "7.50 (cifar-resnet32-ttq)");
   EXPECT_EQ(s2.rows[0][5], "not run (CIFAR-10 cannot be downloaded here)");
 }
