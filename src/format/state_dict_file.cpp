@@ -18,6 +18,8 @@ using pickle::Value;
 using safetensors::DType;
 
 const char* const kHint = "save it with torch.save(model.state_dict(), path)";
+// How many times a view may hold its storage's elements (see TensorDecoder::gather).
+constexpr uint64_t kMaxViewRepeat = 1024;
 
 // PyTorch's typed storage classes, as torch.save names them in a storage's persistent id.
 struct StorageType {
@@ -131,6 +133,13 @@ class TensorDecoder {
       }
     }
     if (last >= available) throw FormatError(where + ": view out of its storage", kHint);
+    // A view may repeat elements (stride 0 after expand()), so it can hold more than its
+    // storage; copied out, a hostile one would allocate whatever it claims.
+    if ((numel - 1) / kMaxViewRepeat >= available) {
+      throw FormatError(where + ": a view of " + std::to_string(numel) + " elements repeats its storage of " +
+                            std::to_string(available) + " more than " + std::to_string(kMaxViewRepeat) + " times",
+                        "call .contiguous() on expanded tensors before saving them");
+    }
     t.data.resize(numel * elem);
     bool contiguous = true;
     for (size_t d = t.shape.size(), expected = 1; d-- > 0;) {
@@ -173,7 +182,8 @@ const Value& find_state_dict(const Value& root, const std::string& origin) {
       if (string_key(*root.items[i]) != key) continue;
       const Value& v = *root.items[i + 1];
       if (v.kind == Kind::dict) return v;
-      if (v.kind == Kind::call) {
+      // A tensor called "model" or "state_dict" makes root the state dict itself.
+      if (v.kind == Kind::call && v.items[0]->text.rfind("torch._utils._rebuild_", 0) != 0) {
         throw FormatError(origin + ": '" + key + "' is a pickled " + v.items[0]->text + " object, not a state dict",
                           "save model.state_dict() rather than the model");
       }

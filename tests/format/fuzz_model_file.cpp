@@ -10,10 +10,8 @@
 // the same arguments and TTQ_FUZZ_KEEP_INPUT=1, which writes every input there
 // before parsing it (slow), so the file holds the culprit when the run dies.
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <random>
 #include <string>
@@ -22,18 +20,8 @@
 #include "common/error.h"
 #include "format/model_file.h"
 #include "format/safetensors.h"
+#include "fuzz_support.h"
 #include "sample_models.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define TTQ_FUZZ_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TTQ_FUZZ_SANITIZED 1
-#endif
-#endif
-#ifdef TTQ_FUZZ_SANITIZED
-#include <sanitizer/common_interface_defs.h>
-#endif
 
 namespace {
 
@@ -41,14 +29,9 @@ using ttq::format::ModelFile;
 namespace st = ttq::format::safetensors;
 using nlohmann::json;
 
-const char* kCrashFile = "fuzz_model_file_failure.bin";
-const std::string* g_current = nullptr;  // the input being parsed, saved if we die
+using ttq::fuzz::save_current_input;
 
-void save_current_input(bool report = true) {
-  if (!g_current) return;
-  std::ofstream(kCrashFile, std::ios::binary).write(g_current->data(), static_cast<std::streamsize>(g_current->size()));
-  if (report) std::fprintf(stderr, "fuzz: failing input written to %s\n", kCrashFile);
-}
+const char* kCrashFile = "fuzz_model_file_failure.bin";
 
 // A valid file split into editable parts, so mutations can go deep (past the
 // container checks) as well as shallow (raw bytes).
@@ -71,18 +54,9 @@ Seed make_seed(uint32_t n) {
   return s;
 }
 
-class Mutator {
+class Mutator : public ttq::fuzz::Random {
  public:
-  explicit Mutator(uint32_t seed) : rng_(seed) {}
-
-  size_t below(size_t n) { return n == 0 ? 0 : std::uniform_int_distribution<size_t>(0, n - 1)(rng_); }
-  bool chance(int percent) { return below(100) < static_cast<size_t>(percent); }
-
-  int64_t interesting_int() {
-    static const int64_t values[] = {0, 1, 2, 3, 4, 5, 7, 8, -1, -2, 255, 256, 4096, 65535, 65536, int64_t(1) << 24,
-                                     (int64_t(1) << 24) + 1, int64_t(1) << 31, int64_t(1) << 32, INT64_MAX, INT64_MIN};
-    return chance(70) ? values[below(std::size(values))] : static_cast<int64_t>(rng_());
-  }
+  explicit Mutator(uint32_t seed) : Random(seed) {}
 
   json random_json(int depth = 0) {
     switch (below(depth > 2 ? 5 : 7)) {
@@ -270,7 +244,6 @@ class Mutator {
     if (b.size() >= 8) std::memcpy(b.data(), &n, 8);
   }
 
-  std::mt19937_64 rng_;
   size_t original_size_ = 0;
 };
 
@@ -286,9 +259,7 @@ int main(int argc, char** argv) {
     std::cerr << "usage: " << argv[0] << " [iterations=100000] [seed=1]\n";
     return 2;
   }
-#ifdef TTQ_FUZZ_SANITIZED
-  __sanitizer_set_death_callback([] { save_current_input(); });
-#endif
+  ttq::fuzz::keep_inputs_in(kCrashFile);
   const auto start = std::chrono::steady_clock::now();
   std::vector<Seed> seeds;
   for (uint32_t i = 0; i < 24; ++i) seeds.push_back(make_seed(seed * 1000 + i));
@@ -302,7 +273,7 @@ int main(int argc, char** argv) {
     const std::string input = mutator.next(seeds);
     const auto t1 = std::chrono::steady_clock::now();
     mutating += t1 - t0;
-    g_current = &input;
+    ttq::fuzz::g_current = &input;
     if (keep_input) save_current_input(false);
     try {
       const ModelFile m = ttq::format::parse_model_file(input, "fuzz");
@@ -332,7 +303,7 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  g_current = nullptr;
+  ttq::fuzz::g_current = nullptr;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const auto secs = [](std::chrono::steady_clock::duration d) { return std::chrono::duration<double>(d).count(); };
   std::cout << "fuzz: " << iterations << " inputs, " << loaded << " loaded, " << rejected << " rejected, " << seconds

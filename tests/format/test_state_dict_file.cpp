@@ -157,6 +157,15 @@ TEST(TorchStateDict, WritesAlignedStoredEntriesWithTorchsLayout) {
   }
 }
 
+TEST(TorchStateDict, ReadsTensorsNamedLikeTheKeysOfACheckpoint) {
+  // "model" and "state_dict" name the state dict inside a checkpoint, but only when they hold one.
+  for (const char* name : {"model", "state_dict"}) {
+    SCOPED_TRACE(name);
+    const StateDict sd = {{name, DType::F32, {1}, std::string(4, '\0')}, {"b", DType::I64, {}, std::string(8, '\1')}};
+    EXPECT_EQ(names(parse_torch_state_dict(serialize_torch_state_dict(sd), "mem")), names(sd));
+  }
+}
+
 TEST(TorchStateDict, RefusesUnsignedDtypesPyTorchCannotStore) {
   StateDict sd = {{"x", DType::U32, {1}, std::string(4, '\0')}};
   EXPECT_THROW(serialize_torch_state_dict(sd), ttq::FormatError);
@@ -250,6 +259,38 @@ TEST(PickleReader, KeepsCallsOpaque) {
   const auto u = pickle::unpickle(p, "p");
   ASSERT_EQ(u.root().kind, pickle::Kind::call);
   EXPECT_EQ(u.root().items[0]->text, "os.system");
+}
+
+// torch.tensor([1.5]).expand(n) as torch.save writes it: one stored element, n in the view.
+std::string expanded_view_file(int64_t n) {
+  std::string p = bytes({0x80, 2, '}', '('});
+  const auto text = [&p](const std::string& s) {
+    p += 'X';
+    for (int i = 0; i < 4; ++i) p += char((s.size() >> (8 * i)) & 0xff);
+    p += s;
+  };
+  text("x");
+  p += "ctorch._utils\n_rebuild_tensor_v2\n((";
+  text("storage");
+  p += "ctorch\nFloatStorage\n";
+  text("0");
+  text("cpu");
+  p += bytes({'K', 1, 't', 'Q', 'K', 0, '(', 0x8a, 8});  // numel 1, offset 0, size (n,)
+  for (int i = 0; i < 8; ++i) p += char((uint64_t(n) >> (8 * i)) & 0xff);
+  p += bytes({'t', '(', 'K', 0, 't', 0x89, 't', 'R', 'u', '.'});  // stride (0,), requires_grad False
+  zip::Writer z;
+  z.add("archive/data.pkl", p);
+  z.add("archive/data/0", bytes({0, 0, 0xc0, 0x3f}));  // 1.5f
+  return z.finish();
+}
+
+TEST(TorchStateDict, ReadsExpandedViewsButNotAbsurdOnes) {
+  const auto sd = parse_torch_state_dict(expanded_view_file(3), "mem");
+  ASSERT_EQ(sd.size(), 1u);
+  EXPECT_EQ(sd[0].shape, std::vector<int64_t>{3});
+  EXPECT_EQ(element(sd[0], 2), 1.5);
+  // Copied out contiguously, 2**40 repeats of one float would take 4 TiB.
+  EXPECT_THROW(parse_torch_state_dict(expanded_view_file(int64_t(1) << 40), "mem"), ttq::FormatError);
 }
 
 }  // namespace
