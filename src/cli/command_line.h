@@ -5,7 +5,7 @@
 
 namespace ttq::cli {
 
-// This process's arguments joined by spaces (from /proc/self/cmdline).
+// "ttq" and this process's arguments, joined by spaces (from /proc/self/cmdline).
 std::string command_line();
 
 }  // namespace ttq::cli
