@@ -6,8 +6,11 @@ stride-1 first conv on one channel, no max pool), which is the ttq zoo's resnet1
 1x28x28, so the saved state dict imports under torchvision's names as it is.
 
 usage: train_mnist_resnet18.py MNIST_DIR OUT.pth [--steps 300] [--batch 64] [--threads N]
+       train_mnist_resnet18.py MNIST_DIR WEIGHTS.pth --evaluate
 MNIST_DIR holds the four raw IDX files (scripts/install-deps.sh puts them in data/mnist).
-Prints the test top-1 of the trained model (all 10,000 test images).
+Prints the test top-1 of the trained model (all 10,000 test images). With --evaluate it
+trains nothing: it loads WEIGHTS.pth (e.g. what `ttq export RUN -o W.pth` wrote) strictly
+into the same network and prints its test top-1.
 """
 import argparse
 import os
@@ -39,6 +42,15 @@ def small_input_resnet18():
     return m
 
 
+def test_top1(model, x, y):
+    model.eval()
+    correct = 0
+    with torch.no_grad():
+        for b in range(0, len(x), 500):
+            correct += (model(x[b:b + 500]).argmax(1) == y[b:b + 500]).sum().item()
+    return correct / len(x)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("mnist_dir")
@@ -48,14 +60,18 @@ def main():
     p.add_argument("--lr", type=float, default=0.05)
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--evaluate", action="store_true", help="only evaluate the weights in OUTPUT")
     a = p.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
-    x_train, y_train = load(a.mnist_dir, "train")
     x_test, y_test = load(a.mnist_dir, "t10k")
-
     model = small_input_resnet18()
+    if a.evaluate:
+        model.load_state_dict(torch.load(a.output))
+        print(f"test top-1 {100.0 * test_top1(model, x_test, y_test):.2f} % ({len(x_test)} images)")
+        return
+    x_train, y_train = load(a.mnist_dir, "train")
     opt = torch.optim.SGD(model.parameters(), lr=a.lr, momentum=0.9, weight_decay=5e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=a.steps)
     model.train()
@@ -71,12 +87,7 @@ def main():
         if step % 50 == 0 or step == a.steps - 1:
             print(f"step {step + 1}/{a.steps}  loss {loss.item():.4f}  {time.time() - start:.0f} s", flush=True)
 
-    model.eval()
-    correct = 0
-    with torch.no_grad():
-        for b in range(0, len(x_test), 500):
-            correct += (model(x_test[b:b + 500]).argmax(1) == y_test[b:b + 500]).sum().item()
-    print(f"test top-1 {100.0 * correct / len(x_test):.2f} % ({len(x_test)} images)")
+    print(f"test top-1 {100.0 * test_top1(model, x_test, y_test):.2f} % ({len(x_test)} images)")
     torch.save(model.state_dict(), a.output)
     print(f"saved {a.output}")
 
