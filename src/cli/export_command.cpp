@@ -144,7 +144,8 @@ void add_export_command(CLI::App& app) {
       throw ArgumentError("--onnx-precision applies to ONNX output only", "name the output .onnx or add --format onnx");
     }
     if (to != OutputFormat::ttq && *int8_first_conv) {
-      throw ArgumentError("--int8-first-conv applies to .ttq output only", "the int8 ONNX export quantizes every conv");
+      throw ArgumentError("--int8-first-conv applies to .ttq output only",
+                          "it is how the runtime runs a .ttq file; the int8 ONNX export quantizes every conv anyway");
     }
     if (to != OutputFormat::ttq && encoding_opt->count()) {
       throw ArgumentError("--encoding applies to .ttq output only", "ONNX and PyTorch store ternary weights as floats or s8");

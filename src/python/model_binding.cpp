@@ -99,7 +99,8 @@ void register_model(py::module_& m) {
                          "A ttq model file loaded into the runtime (no LibTorch). Call it on normalized float32 "
                          "NCHW images to get float32 logits (N, num_classes).")
       .def(py::init<const py::object&, int, const std::string&, int, int>(), "path"_a, py::kw_only(), "threads"_a = 1,
-           "precision"_a = "fast", "max_weight_level"_a = 0, "batch_chunk"_a = 16,
+           "precision"_a = "fast", "max_weight_level"_a = Options{}.max_weight_level,
+           "batch_chunk"_a = Options{}.batch_chunk,
            "Loads a model file. threads: worker threads (>= 1); precision: 'fast' (u8 activations x ternary "
            "weights) or 'fp32_reference'; max_weight_level, batch_chunk: as ttq::Options (include/ttq/runtime.h).")
       .def("__call__", &BoundModel::run, "images"_a,
