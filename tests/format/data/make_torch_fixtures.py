@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes the torch.save fixtures of tests/format/test_state_dict_file.cpp.
+"""Writes the torch.save fixtures of tests/format/state_dict_file_test.cpp.
 
 Run with Debian's python3-torch (PyTorch 1.13):  /usr/bin/python3 make_torch_fixtures.py
 Each <name>.pth comes with <name>.json: every tensor's dtype, shape and values as
