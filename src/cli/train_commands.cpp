@@ -26,7 +26,6 @@ namespace {
 struct TrainFlags {
   train::TrainConfig cfg;
   train::RunOptions run;
-  std::string schedule_flag = "cosine";
 };
 
 // Flags shared by train and quantize.

@@ -4,6 +4,7 @@
 #include "train/models/model_zoo.h"
 #include "train/models/network.h"
 #include "train/quant/apply_quantization.h"
+#include "train/quant/ttq_function.h"
 #include "train/quant/ttq_quantizer.h"
 #include "train/trainer/quant_methods.h"
 
@@ -26,23 +27,11 @@ std::vector<std::string> attach_quantization(Network& net, const QuantConfig& q)
   sel.exclude = q.exclude;
   if (q.method == "ttq") {
     TTQOptions o;
-    if (q.threshold_mode == "t") {
-      o.threshold.mode = ThresholdMode::t;
-    } else if (q.threshold_mode == "sparsity") {
-      o.threshold.mode = ThresholdMode::sparsity;
-    } else {
-      throw ArgumentError("unknown --threshold-mode '" + q.threshold_mode + "'", "use t or sparsity");
-    }
+    o.threshold.mode = parse_threshold_mode(q.threshold_mode);
     o.threshold.t = q.t;
     o.threshold.sparsity = q.sparsity;
     o.init = parse_scale_init(q.init);
-    if (q.wn_grad_sign == "true") {
-      o.wn_grad_sign = WnGradSign::chain_rule;
-    } else if (q.wn_grad_sign == "paper") {
-      o.wn_grad_sign = WnGradSign::paper;
-    } else {
-      throw ArgumentError("unknown --wn-grad '" + q.wn_grad_sign + "'", "use true or paper");
-    }
+    o.wn_grad_sign = parse_wn_grad_sign(q.wn_grad_sign);
     return attach_ttq(net, sel, o);
   }
   if (auto names = attach_qat_baseline(net, sel, q)) return *names;

@@ -17,7 +17,7 @@ struct QuantConfig {
   std::string threshold_mode = "t";  // "t" or "sparsity"
   double t = 0.05;
   double sparsity = 0.5;
-  std::string init = "one";          // "one" or "data"
+  std::string init = "one";          // "one", "data" or "weights" (--scale-init)
   std::string wn_grad_sign = "true";  // "true" (chain rule) or "paper" (eq. 2 as printed)
   bool quantize_first_conv = false;
   bool quantize_last_fc = false;
