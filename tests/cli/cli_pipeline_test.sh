@@ -5,24 +5,8 @@
 set -euo pipefail
 TTQ="$1"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$tmp/data"
-be32() { printf "\\x$(printf %02x $(($1 >> 24 & 255)))\\x$(printf %02x $(($1 >> 16 & 255)))\\x$(printf %02x $(($1 >> 8 & 255)))\\x$(printf %02x $(($1 & 255)))"; }
-# Deterministic data (a fixed awk seed), so the test passes or fails the same way
-# every time: image i has label i % 10 and a bright 3x3 square whose place encodes
-# it, over faint noise.
-idx() {  # idx PREFIX COUNT SIDE
-  { printf '\x00\x00\x08\x03'; be32 "$2"; be32 "$3"; be32 "$3"
-    printf '%b' "$(awk -v n="$2" -v s="$3" 'BEGIN { srand(7); for (i = 0; i < n; i++) { l = i % 10
-      cy = int(l / 4) * int(s / 3); cx = (l % 4) * int(s / 4)
-      for (y = 0; y < s; y++) for (x = 0; x < s; x++) {
-        v = (y >= cy && y < cy + 3 && x >= cx && x < cx + 3) ? 250 : int(rand() * 40); printf "\\x%02x", v } } }')"
-  } >"$tmp/data/$1-images-idx3-ubyte"
-  { printf '\x00\x00\x08\x01'; be32 "$2"
-    printf '%b' "$(awk -v n="$2" 'BEGIN { for (i = 0; i < n; i++) printf "\\x%02x", i % 10 }')"
-  } >"$tmp/data/$1-labels-idx1-ubyte"
-}
-idx train 256 12
-idx t10k 64 12
+source "$(cd "$(dirname "$0")" && pwd)/tiny_mnist.sh"
+tiny_mnist "$tmp/data"  # deterministic tiny MNIST-format images
 common=(--model resnet20 --dataset mnist --data-path "$tmp/data" -b 32 --threads 1 --quiet)
 "$TTQ" train "${common[@]}" --epochs 1 --output-dir "$tmp/fp32" >/dev/null
 "$TTQ" quantize "${common[@]}" --from "$tmp/fp32" --epochs 1 --lr 0.01 --output-dir "$tmp/ttq" >/dev/null

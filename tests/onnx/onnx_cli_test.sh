@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `ttq export ... -o X.onnx` end to end, both precisions, run in ONNX Runtime:
 # - from a run directory and from its .ttq file (a ResNet-20 trained for seconds on tiny
-#   MNIST-format images, as cli_pipeline_test.sh makes them): the same models either way;
+#   MNIST-format images, tests/cli/tiny_mnist.sh): the same models either way;
 #   fp32 gives the runtime's fp32 reference logits; ORT fuses every conv of the int8 one;
 # - a ResNet-20 trained on Fashion-MNIST (data/fashion-resnet20-ttq.ttq, 88.4 % top-1;
 #   a trained network, so that near-ties are rare): int8 top-1 the same as the runtime's
@@ -20,23 +20,9 @@ check() {  # check DESCRIPTION AWK-CONDITION VALUE
   awk -v v="$3" "BEGIN { exit !($2) }" || { echo "FAIL: $1 ($3)"; exit 1; }
 }
 
-# ---- from a run: tiny deterministic data, image i of label i % 10 a bright 3x3 square
-# whose place encodes the label, over faint noise (cli_pipeline_test.sh's).
-mkdir -p "$tmp/data"
-be32() { printf "\\x$(printf %02x $(($1 >> 24 & 255)))\\x$(printf %02x $(($1 >> 16 & 255)))\\x$(printf %02x $(($1 >> 8 & 255)))\\x$(printf %02x $(($1 & 255)))"; }
-idx() {  # idx PREFIX COUNT SIDE
-  { printf '\x00\x00\x08\x03'; be32 "$2"; be32 "$3"; be32 "$3"
-    printf '%b' "$(awk -v n="$2" -v s="$3" 'BEGIN { srand(7); for (i = 0; i < n; i++) { l = i % 10
-      cy = int(l / 4) * int(s / 3); cx = (l % 4) * int(s / 4)
-      for (y = 0; y < s; y++) for (x = 0; x < s; x++) {
-        v = (y >= cy && y < cy + 3 && x >= cx && x < cx + 3) ? 250 : int(rand() * 40); printf "\\x%02x", v } } }')"
-  } >"$tmp/data/$1-images-idx3-ubyte"
-  { printf '\x00\x00\x08\x01'; be32 "$2"
-    printf '%b' "$(awk -v n="$2" 'BEGIN { for (i = 0; i < n; i++) printf "\\x%02x", i % 10 }')"
-  } >"$tmp/data/$1-labels-idx1-ubyte"
-}
-idx train 256 12
-idx t10k 64 12
+# ---- from a run: tiny deterministic MNIST-format data (tests/cli/tiny_mnist.sh).
+source "$HERE/../cli/tiny_mnist.sh"
+tiny_mnist "$tmp/data"
 common=(--model resnet20 --dataset mnist --data-path "$tmp/data" -b 32 --threads 1 --quiet)
 "$TTQ" train "${common[@]}" --epochs 1 --output-dir "$tmp/fp32" >/dev/null
 "$TTQ" quantize "${common[@]}" --from "$tmp/fp32" --epochs 1 --lr 0.01 --output-dir "$tmp/ttq" >/dev/null
