@@ -4,6 +4,7 @@
 
 #include <map>
 #include <set>
+#include <utility>
 
 #include "common/error.h"
 #include "train/models/network.h"
@@ -15,32 +16,23 @@ namespace {
 using format::NamedTensor;
 using format::safetensors::DType;
 
+// The file dtypes LibTorch has a type for (it has no unsigned types wider than 8 bits).
+constexpr std::pair<DType, c10::ScalarType> kDtypes[] = {
+    {DType::F32, torch::kFloat32}, {DType::F64, torch::kFloat64}, {DType::F16, torch::kFloat16},
+    {DType::BF16, torch::kBFloat16}, {DType::I64, torch::kInt64}, {DType::I32, torch::kInt32},
+    {DType::I16, torch::kInt16}, {DType::I8, torch::kInt8}, {DType::U8, torch::kUInt8}, {DType::BOOL, torch::kBool},
+};
+
 std::optional<c10::ScalarType> torch_dtype(DType d) {
-  switch (d) {
-    case DType::F32: return torch::kFloat32;
-    case DType::F64: return torch::kFloat64;
-    case DType::F16: return torch::kFloat16;
-    case DType::BF16: return torch::kBFloat16;
-    case DType::I64: return torch::kInt64;
-    case DType::I32: return torch::kInt32;
-    case DType::I16: return torch::kInt16;
-    case DType::I8: return torch::kInt8;
-    case DType::U8: return torch::kUInt8;
-    case DType::BOOL: return torch::kBool;
-    default: return std::nullopt;
-  }
+  for (const auto& [file, torch_type] : kDtypes)
+    if (file == d) return torch_type;
+  return std::nullopt;
 }
 
 DType file_dtype(c10::ScalarType t) {
-  switch (t) {
-    case torch::kFloat32: return DType::F32;
-    case torch::kFloat64: return DType::F64;
-    case torch::kInt64: return DType::I64;
-    case torch::kInt32: return DType::I32;
-    case torch::kUInt8: return DType::U8;
-    case torch::kBool: return DType::BOOL;
-    default: throw ArgumentError(std::string("a tensor of dtype ") + c10::toString(t) + " cannot be exported");
-  }
+  for (const auto& [file, torch_type] : kDtypes)
+    if (torch_type == t) return file;
+  throw ArgumentError(std::string("a tensor of dtype ") + c10::toString(t) + " cannot be exported");
 }
 
 std::string shape_text(c10::IntArrayRef shape) {
